@@ -1,0 +1,156 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { AuditLog } from './audit.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Context } from './context.ts';
+import { HttpError } from './errors.ts';
+import { KeyManager, keySchedule } from './keys.ts';
+import { Sessions } from './sessions.ts';
+import type { Store } from './store/types.ts';
+import { SignInThrottle } from './throttle.ts';
+import { apiRoutes } from './routes/api.ts';
+import { homeRoutes } from './routes/home.ts';
+import { jwksRoutes } from './routes/jwks.ts';
+import { loginRoutes } from './routes/login.ts';
+import { STYLE, messagePage } from './views/pages.ts';
+
+export interface TokenServer {
+  app: Express;
+  ctx: Context;
+  /** Stops timers and flushes the audit log; the caller closes the store and the listener. */
+  close(): Promise<void>;
+}
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  /** Operational messages (never tokens); defaults to stderr. */
+  log?: (message: string) => void;
+  /** Run key and session maintenance every minute (default true). */
+  timers?: boolean;
+}
+
+/** Builds the Express app and its services. Listening is the caller's business (cli.ts, tests). */
+export async function createApp(deps: AppDeps): Promise<TokenServer> {
+  const { config, store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const audit = new AuditLog(store, clock, config.auditLog);
+  const keys = new KeyManager(store, clock, keySchedule(config), audit);
+  const instances = new Map(config.instances.map((i) => [i.id, i]));
+  const ctx: Context = {
+    config,
+    store,
+    clock,
+    keys,
+    audit,
+    log,
+    sessions: new Sessions(store, clock, {
+      secure: config.publicUrl.startsWith('https://'),
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionAbsoluteHours * 3600_000,
+    }),
+    throttle: new SignInThrottle(store, clock, {
+      maxPerAccount: config.signInMaxFailuresPerAccount,
+      maxPerIp: config.signInMaxFailuresPerIp,
+      windowMs: config.signInFailureWindowMinutes * 60_000,
+    }),
+    instance: (id) => instances.get(id),
+  };
+  await keys.maintain();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders(config));
+  // No CORS, ever: a preflight is refused, so web pages cannot send the API's custom header.
+  app.use((req, res, next) => {
+    if (req.method === 'OPTIONS') {
+      res.status(405).json({ code: 'method_not_allowed', message: 'Cross-origin requests are not allowed' });
+    } else next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.get('/assets/style.css', (_req, res) => {
+    res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLE);
+  });
+  app.use(jwksRoutes(ctx));
+  app.use(apiRoutes(ctx));
+  app.use(loginRoutes(ctx));
+  app.use(homeRoutes(ctx));
+
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}`)));
+  app.use(errorHandler(log));
+
+  let timer: NodeJS.Timeout | undefined;
+  if (deps.timers !== false) {
+    timer = setInterval(() => {
+      const now = clock.now();
+      Promise.all([keys.maintain(), store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now)]).catch((e: unknown) =>
+        log(`maintenance failed: ${(e as Error).message}`),
+      );
+    }, 60_000);
+    timer.unref();
+  }
+
+  return {
+    app,
+    ctx,
+    close: async () => {
+      clearInterval(timer);
+      await audit.close();
+    },
+  };
+}
+
+function securityHeaders(config: Config): RequestHandler {
+  // Forms post to this server; the Open buttons redirect to Grafana, which form-action must allow.
+  const formTargets = ["'self'", ...new Set(config.instances.map((i) => new URL(i.url).origin))].join(' ');
+  const csp = `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`;
+  return (_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': csp,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      // Pages never leak their URL to Grafana or anywhere else.
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+    });
+    if (config.publicUrl.startsWith('https://')) res.set('Strict-Transport-Security', 'max-age=31536000');
+    next();
+  };
+}
+
+/** Body-parser errors carry `type` and `status`; map them to stable codes. */
+const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'invalid_json', 'The request body is not valid JSON'],
+  'entity.too.large': [413, 'payload_too_large', 'The request body is too large'],
+  'encoding.unsupported': [415, 'unsupported_encoding', 'Unsupported content encoding'],
+  'charset.unsupported': [415, 'unsupported_charset', 'Unsupported charset'],
+  'parameters.too.many': [413, 'too_many_parameters', 'Too many form fields'],
+  'request.aborted': [400, 'request_aborted', 'The request was aborted'],
+};
+
+function errorHandler(log: (m: string) => void): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    let error: HttpError;
+    if (err instanceof HttpError) error = err;
+    else {
+      const parser = typeof err === 'object' && err !== null ? PARSER_ERRORS[(err as { type?: string }).type ?? ''] : undefined;
+      if (parser) error = new HttpError(...parser);
+      else {
+        log(`internal error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
+        error = new HttpError(500, 'internal_error', 'Something went wrong on the server');
+      }
+    }
+    if (error.detail) log(`${error.code} on ${req.method} ${req.path}: ${error.detail}`);
+    if (res.headersSent) return;
+    res.status(error.status);
+    const wantsHtml = !req.path.startsWith('/api/') && !req.path.startsWith('/.well-known/') && req.accepts(['json', 'html']) === 'html';
+    if (wantsHtml) res.type('html').send(messagePage(`Error ${error.status}`, error.message, { href: '/', text: 'Back to the start page' }));
+    else res.json({ code: error.code, message: error.message, ...error.extra });
+  };
+}

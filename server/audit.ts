@@ -1,0 +1,35 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Clock } from './clock.ts';
+import type { Store } from './store/types.ts';
+
+/**
+ * The audit trail: every event goes to the store and, as one JSON line, to the audit log file (or
+ * standard output). Callers pass identifiers (user id, login, jti), never a token or a password.
+ */
+export class AuditLog {
+  private readonly stream: WriteStream | NodeJS.WritableStream | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    target: string,
+  ) {
+    if (target === '-') this.stream = process.stdout;
+    else if (target !== '') {
+      mkdirSync(dirname(target), { recursive: true });
+      this.stream = createWriteStream(target, { flags: 'a', mode: 0o600 });
+    }
+  }
+
+  async record(type: string, fields: Record<string, unknown> = {}): Promise<void> {
+    const event = { at: this.clock.now(), type, ...fields };
+    this.stream?.write(`${JSON.stringify({ time: new Date(event.at).toISOString(), ...event })}\n`);
+    await this.store.appendAudit(event);
+  }
+
+  async close(): Promise<void> {
+    const s = this.stream;
+    if (s && s !== process.stdout) await new Promise<void>((resolve) => (s as WriteStream).end(resolve));
+  }
+}

@@ -1,0 +1,20 @@
+import type { AuditLog } from './audit.ts';
+import type { Clock } from './clock.ts';
+import type { Config, InstanceConfig } from './config.ts';
+import type { KeyManager } from './keys.ts';
+import type { Sessions } from './sessions.ts';
+import type { Store } from './store/types.ts';
+import type { SignInThrottle } from './throttle.ts';
+
+/** What route modules need; built once by createApp. */
+export interface Context {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  keys: KeyManager;
+  sessions: Sessions;
+  audit: AuditLog;
+  throttle: SignInThrottle;
+  instance(id: string): InstanceConfig | undefined;
+  log(message: string): void;
+}

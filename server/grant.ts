@@ -1,0 +1,42 @@
+import { HttpError } from './errors.ts';
+import type { Context } from './context.ts';
+import { roleFor } from './policy.ts';
+import { mintToken, type MintedToken } from './tokens.ts';
+import type { GrafanaRole } from './roles.ts';
+import type { User } from './store/types.ts';
+
+/**
+ * The one path from a signed-in user to a Grafana token, shared by the JSON API (extension) and the
+ * home page's Open buttons: resolve the instance, apply policy, sign, audit.
+ */
+export async function grantToken(ctx: Context, user: User, instanceId: string): Promise<MintedToken & { role: GrafanaRole }> {
+  const instance = ctx.instance(instanceId);
+  if (!instance) throw new HttpError(404, 'unknown_instance', `No Grafana instance "${instanceId}" is configured`);
+  const role = roleFor(user, instance);
+  if (!role) {
+    throw new HttpError(403, 'access_denied', user.disabled ? 'Your account is disabled' : `You have no access to ${instance.name}`);
+  }
+  const minted = await mintToken({
+    signer: await ctx.keys.currentSigner(),
+    issuer: ctx.config.publicUrl,
+    instance,
+    user,
+    role,
+    nowMs: ctx.clock.now(),
+    lifetimeSeconds: ctx.config.tokenLifetimeSeconds,
+  });
+  await ctx.audit.record('token_minted', { user: user.id, login: user.login, instance: instance.id, role, jti: minted.jti, exp: minted.exp });
+  return { ...minted, role };
+}
+
+/** `<grafana url><path>` with `auth_token` added to the query, for URL login. */
+export function grafanaUrlWithToken(base: string, path: string, token: string): string {
+  const url = new URL(base + path);
+  url.searchParams.set('auth_token', token);
+  return url.href;
+}
+
+/** A path inside Grafana (or the app itself): "/"-rooted, no scheme-relative "//", no backslashes. */
+export function isSafePath(path: unknown): path is string {
+  return typeof path === 'string' && path.length <= 2000 && path.startsWith('/') && !path.startsWith('//') && !/[\\\s]/.test(path);
+}

@@ -1,0 +1,73 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Clock } from './clock.ts';
+import { readCookie } from './cookies.ts';
+import type { Session, Store, User } from './store/types.ts';
+
+const TOUCH_EVERY_MS = 60_000;
+
+export const hashSessionId = (id: string): string => createHash('sha256').update(id).digest('base64url');
+
+/**
+ * Server-side sessions behind an opaque cookie: HttpOnly, SameSite=Lax, Path=/, and over https
+ * Secure with the `__Host-` prefix (no Domain, so no sibling host can set or read it). The store keeps
+ * only a hash of the id. A session ends when idle too long, at its absolute lifetime, or at logout.
+ */
+export class Sessions {
+  readonly cookieName: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly o: { secure: boolean; idleMs: number; absoluteMs: number },
+  ) {
+    this.cookieName = o.secure ? '__Host-grafana_sso_session' : 'grafana_sso_session';
+  }
+
+  /** A brand-new session (sign-in always gets a new id, so a planted cookie is worthless). */
+  async create(res: Response, userId: string): Promise<Session> {
+    const id = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const session: Session = {
+      idHash: hashSessionId(id),
+      userId,
+      csrfToken: randomBytes(24).toString('base64url'),
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.o.absoluteMs,
+    };
+    await this.store.createSession(session);
+    res.cookie(this.cookieName, id, { httpOnly: true, sameSite: 'lax', secure: this.o.secure, path: '/', maxAge: this.o.absoluteMs });
+    return session;
+  }
+
+  /** The live session and its user, or undefined (no cookie, unknown, idle, expired, user gone). */
+  async load(req: Request): Promise<{ session: Session; user: User } | undefined> {
+    const id = readCookie(req, this.cookieName);
+    if (!id || id.length > 100) return undefined;
+    const session = await this.store.getSession(hashSessionId(id));
+    if (!session) return undefined;
+    const now = this.clock.now();
+    if (now >= session.expiresAt || now - session.lastSeenAt >= this.o.idleMs) {
+      await this.store.deleteSession(session.idHash);
+      return undefined;
+    }
+    const user = await this.store.getUserById(session.userId);
+    if (!user) return undefined;
+    // One write a minute at most: the token endpoint stays read-only on the hot path.
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      await this.store.touchSession(session.idHash, now);
+      session.lastSeenAt = now;
+    }
+    return { session, user };
+  }
+
+  async destroy(req: Request, res: Response): Promise<Session | undefined> {
+    const id = readCookie(req, this.cookieName);
+    res.clearCookie(this.cookieName, { httpOnly: true, sameSite: 'lax', secure: this.o.secure, path: '/' });
+    if (!id) return undefined;
+    const session = await this.store.getSession(hashSessionId(id));
+    if (session) await this.store.deleteSession(session.idHash);
+    return session;
+  }
+}

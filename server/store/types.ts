@@ -1,0 +1,91 @@
+import type { GrafanaRole } from '../roles.ts';
+
+/** A per-instance grant: a Grafana role, or an explicit "no access" that beats groups and defaults. */
+export type InstanceGrant = GrafanaRole | 'no-access';
+
+export interface User {
+  /** Stable id, the token's `sub`; never reused, unchanged by renames. */
+  id: string;
+  login: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  disabled: boolean;
+  /** May use the server's admin pages (e.g. Grafana settings). */
+  isAdmin: boolean;
+  groups: string[];
+  /** Explicit grants per instance id. */
+  grants: Record<string, InstanceGrant>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewUser = Pick<User, 'login' | 'email' | 'name' | 'passwordHash'> & Partial<Pick<User, 'isAdmin' | 'groups'>>;
+export type UserPatch = Partial<Pick<User, 'login' | 'email' | 'name' | 'passwordHash' | 'disabled' | 'isAdmin' | 'groups'>>;
+
+export interface Session {
+  /** SHA-256 of the cookie value: a copy of the database gives no usable session. */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Absolute end, whatever the activity. */
+  expiresAt: number;
+}
+
+export interface StoredKey {
+  kid: string;
+  alg: 'ES256';
+  publicJwk: string;
+  /** The whole row, private key included, is deleted once the key is no longer published. */
+  privateJwk: string | null;
+  createdAt: number;
+  /** From this time the key signs; it is published from createdAt. */
+  activatesAt: number;
+  /** When a newer key took over; published until retiredAt + token lifetime + leeway. */
+  retiredAt: number | null;
+}
+
+export interface AuditEvent {
+  at: number;
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Everything the server keeps. Async so that a PostgreSQL implementation fits the same interface;
+ * the embedded default is SQLite (sqlite.ts).
+ */
+export interface Store {
+  close(): Promise<void>;
+
+  countUsers(): Promise<number>;
+  createUser(user: NewUser, now: number): Promise<User>;
+  getUserById(id: string): Promise<User | undefined>;
+  getUserByLogin(login: string): Promise<User | undefined>;
+  listUsers(): Promise<User[]>;
+  updateUser(id: string, patch: UserPatch, now: number): Promise<User>;
+  deleteUser(id: string): Promise<void>;
+  setGrant(userId: string, instanceId: string, grant: InstanceGrant | null): Promise<void>;
+
+  createSession(session: Session): Promise<void>;
+  getSession(idHash: string): Promise<Session | undefined>;
+  touchSession(idHash: string, lastSeenAt: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  deleteUserSessions(userId: string): Promise<number>;
+  deleteExpiredSessions(idleBefore: number, now: number): Promise<number>;
+
+  insertKey(key: StoredKey): Promise<void>;
+  listKeys(): Promise<StoredKey[]>;
+  retireKey(kid: string, retiredAt: number): Promise<void>;
+  deleteKey(kid: string): Promise<void>;
+
+  appendAudit(event: AuditEvent): Promise<void>;
+  listAudit(limit: number): Promise<AuditEvent[]>;
+
+  recordSignInFailure(subjects: string[], at: number): Promise<void>;
+  countSignInFailures(subject: string, since: number): Promise<number>;
+  clearSignInFailures(subject: string): Promise<void>;
+  pruneSignInFailures(before: number): Promise<void>;
+}

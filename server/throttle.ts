@@ -1,0 +1,38 @@
+import type { Clock } from './clock.ts';
+import type { Store } from './store/types.ts';
+
+/**
+ * Failed sign-ins counted per account and per client address over a sliding window, in the store so
+ * that every server behind a load balancer sees the same counts. Past a limit, sign-in answers 429
+ * until the window slides; a successful sign-in clears the account's count.
+ */
+export class SignInThrottle {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly o: { maxPerAccount: number; maxPerIp: number; windowMs: number },
+  ) {}
+
+  /** Seconds to wait, or 0 when a sign-in attempt may go ahead. */
+  async retryAfter(login: string, ip: string): Promise<number> {
+    const since = this.clock.now() - this.o.windowMs;
+    const [account, address] = await Promise.all([
+      this.store.countSignInFailures(accountKey(login), since),
+      this.store.countSignInFailures(ipKey(ip), since),
+    ]);
+    return account >= this.o.maxPerAccount || address >= this.o.maxPerIp ? Math.ceil(this.o.windowMs / 1000) : 0;
+  }
+
+  async failed(login: string, ip: string): Promise<void> {
+    const now = this.clock.now();
+    await this.store.pruneSignInFailures(now - this.o.windowMs);
+    await this.store.recordSignInFailure([accountKey(login), ipKey(ip)], now);
+  }
+
+  async succeeded(login: string): Promise<void> {
+    await this.store.clearSignInFailures(accountKey(login));
+  }
+}
+
+const accountKey = (login: string) => `account:${login.trim().toLowerCase()}`;
+const ipKey = (ip: string) => `ip:${ip}`;

@@ -21,3 +21,14 @@ export class ManualClock implements Clock {
 }
 
 export const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** Real time plus an offset that tests move forward: time passes, and can also jump. */
+export class OffsetClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}

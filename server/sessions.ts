@@ -62,9 +62,15 @@ export class Sessions {
     return { session, user };
   }
 
+  /** Ends the request's session (if any) and clears its cookie. */
   async destroy(req: Request, res: Response): Promise<Session | undefined> {
-    const id = readCookie(req, this.cookieName);
     res.clearCookie(this.cookieName, { httpOnly: true, sameSite: 'lax', secure: this.o.secure, path: '/' });
+    return this.end(req);
+  }
+
+  /** Ends the request's session in the store, leaving the response alone (sign-in sets a new cookie). */
+  async end(req: Request): Promise<Session | undefined> {
+    const id = readCookie(req, this.cookieName);
     if (!id) return undefined;
     const session = await this.store.getSession(hashSessionId(id));
     if (session) await this.store.deleteSession(session.idHash);

@@ -59,7 +59,7 @@ export function loginRoutes(ctx: Context): Router {
     }
 
     // A new session id at every sign-in: a session cookie planted before sign-in is worthless.
-    await ctx.sessions.destroy(req, res);
+    await ctx.sessions.end(req);
     await ctx.sessions.create(res, user.id);
     await ctx.throttle.succeeded(login);
     await ctx.audit.record('sign_in', { user: user.id, login: user.login, ip });

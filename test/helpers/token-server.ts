@@ -1,0 +1,140 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type TokenServer } from '../../server/app.ts';
+import { OffsetClock } from '../../server/clock.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { grafanaSettings } from '../../server/grafana-config.ts';
+import { hashPassword } from '../../server/passwords.ts';
+import type { GrafanaRole } from '../../server/roles.ts';
+import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
+import type { InstanceGrant, User } from '../../server/store/types.ts';
+
+export interface TestUser {
+  login: string;
+  password: string;
+  email?: string;
+  name?: string;
+  groups?: string[];
+  isAdmin?: boolean;
+  grants?: Record<string, InstanceGrant>;
+}
+
+export interface StartOptions {
+  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …). */
+  settings?: Record<string, unknown>;
+  users?: TestUser[];
+  /** Listen on this port instead of a free one. */
+  port?: number;
+}
+
+export interface RunningTokenServer {
+  url: string;
+  config: Config;
+  store: SqliteStore;
+  clock: OffsetClock;
+  server: TokenServer;
+  /** Folder of the SQLite file and audit log; removed by close(). */
+  dir: string;
+  auditLogPath: string;
+  addUser(user: TestUser): Promise<User>;
+  /** Signs in through the real login form; returns the Cookie header value of the session. */
+  signIn(login: string, password: string): Promise<string>;
+  /** The grafana.ini the server generates for an instance, with app_mode = development (http JWKS). */
+  grafanaIni(instanceId?: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real token server on a real port (127.0.0.1, free port by default) with a fresh SQLite file in a
+ * temporary folder, and a clock that runs in real time but can jump forward (clock.advance(ms)).
+ */
+export async function startTokenServer(options: StartOptions = {}): Promise<RunningTokenServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'grafana-sso-'));
+  let handler: Parameters<typeof createServer>[1] = (_req, res) => res.end();
+  const http: Server = createServer((req, res) => handler!(req, res));
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+  const auditLogPath = join(dir, 'audit.log');
+  const config = loadConfig({
+    env: {},
+    overrides: { publicUrl: url, databasePath: join(dir, 'db.sqlite'), auditLog: auditLogPath, ...options.settings },
+  });
+  const store = openSqliteStore(config.databasePath);
+  const clock = new OffsetClock();
+  const server = await createApp({ config, store, clock, log: () => {} });
+  handler = server.app;
+
+  const addUser = async (u: TestUser): Promise<User> => {
+    const created = await store.createUser(
+      {
+        login: u.login,
+        email: u.email ?? `${u.login}@example.com`,
+        name: u.name ?? u.login,
+        passwordHash: await hashPassword(u.password),
+        isAdmin: u.isAdmin ?? false,
+        groups: u.groups ?? [],
+      },
+      clock.now(),
+    );
+    for (const [instance, grant] of Object.entries(u.grants ?? {})) await store.setGrant(created.id, instance, grant);
+    return (await store.getUserById(created.id))!;
+  };
+  for (const u of options.users ?? []) await addUser(u);
+
+  return {
+    url,
+    config,
+    store,
+    clock,
+    server,
+    dir,
+    auditLogPath,
+    addUser,
+    signIn: (login, password) => signInWithForm(url, login, password),
+    grafanaIni: (instanceId = config.defaultInstance) => {
+      const instance = config.instances.find((i) => i.id === instanceId);
+      if (!instance) throw new Error(`no instance ${instanceId}`);
+      return `app_mode = development\n\n${grafanaSettings(config, instance).ini}`;
+    },
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** GET /login for the CSRF cookie and field, then POST the form; returns the session Cookie header. */
+export async function signInWithForm(baseUrl: string, login: string, password: string): Promise<string> {
+  const page = await fetch(`${baseUrl}/login`);
+  const csrfCookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error('login page has no CSRF field');
+  const res = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
+    body: new URLSearchParams({ login, password, csrf, return_to: '/' }),
+  });
+  if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
+  const session = res.headers.getSetCookie().find((c) => c.includes('grafana_sso_session='));
+  if (!session) throw new Error('sign-in set no session cookie');
+  return session.split(';')[0]!;
+}
+
+/** POST /api/token as the extension does. */
+export function requestToken(baseUrl: string, cookie: string | undefined, instance: string, headers: Record<string, string> = {}) {
+  return fetch(`${baseUrl}/api/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-grafana-sso': '1', ...(cookie ? { cookie } : {}), ...headers },
+    body: JSON.stringify({ instance }),
+  });
+}
+
+export type { GrafanaRole };

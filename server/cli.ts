@@ -79,9 +79,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 2;
   }
   const { values: opts, positionals } = parsed;
-  if (opts.help || positionals.length === 0 || positionals[0] === 'help') {
+  if (opts.help || positionals[0] === 'help') {
     io.out(USAGE);
-    return positionals.length === 0 && !opts.help ? 2 : 0;
+    return 0;
+  }
+  if (positionals.length === 0) {
+    io.err(`A command is needed.\n\n${USAGE}`);
+    return 2;
   }
 
   let config: Config;

@@ -1,8 +1,52 @@
+import { readFileSync } from 'node:fs';
+import type { PluginOption } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { normalizeServerUrl, originPattern } from './extension/shared/urls.ts';
 
-// Test layout: one vitest project per kind of test, so `npm test` runs all and each can run alone
-// (`npx vitest run --project server`).
+// ---- extension build (`vite build` → dist/) ----
+// GRAFANA_SSO_SERVER_URL: an organisation's token server, preset as the default server URL; its
+//   origin becomes a required host permission, so users are not asked for it.
+// GRAFANA_SSO_TEST_HOSTS: comma-separated match patterns added to host_permissions, for the browser
+//   tests (headless Chromium cannot click a permission prompt); builds into dist-test/ instead.
+const presetServerUrl = envServerUrl('GRAFANA_SSO_SERVER_URL');
+const testHosts = (process.env.GRAFANA_SSO_TEST_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+const testBuild = testHosts.length > 0;
+
+function envServerUrl(name: string): string {
+  const value = process.env[name];
+  if (!value) return '';
+  const url = normalizeServerUrl(value);
+  if (!url) throw new Error(`${name}=${value} is not an http(s) URL without query or fragment`);
+  return url;
+}
+
+function extensionManifest() {
+  const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'));
+  const hosts: string[] = [...(manifest.host_permissions ?? []), ...testHosts];
+  if (presetServerUrl) hosts.push(originPattern(presetServerUrl));
+  manifest.host_permissions = [...new Set(hosts)];
+  return manifest;
+}
+
+// Vitest runs need neither plugin, and crx would start its own machinery: load them for builds only.
+async function extensionPlugins(): Promise<PluginOption[]> {
+  if (process.env.VITEST) return [];
+  const [{ crx }, { default: react }] = await Promise.all([import('@crxjs/vite-plugin'), import('@vitejs/plugin-react')]);
+  return [react(), crx({ manifest: extensionManifest() })];
+}
+
 export default defineConfig({
+  plugins: await extensionPlugins(),
+  publicDir: 'extension/public',
+  define: {
+    __GRAFANA_SSO_BUILD__: JSON.stringify({ presetServerUrl, testBuild }),
+  },
+  build: {
+    outDir: testBuild ? 'dist-test' : 'dist',
+    emptyOutDir: true,
+  },
+  // Test layout: one vitest project per kind of test, so `npm test` runs all and each can run alone
+  // (`npx vitest run --project server`).
   test: {
     projects: [
       {

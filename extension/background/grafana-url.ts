@@ -1,0 +1,76 @@
+// Building URLs into a Grafana instance. Grafana may live under a sub-path (https://host/grafana/);
+// `path` is always relative to the instance root and starts with '/'.
+
+interface InstanceLike {
+  url: string;
+}
+
+/** The instance root with exactly one trailing slash. */
+function root(instance: InstanceLike): URL {
+  const url = new URL(instance.url);
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** `<grafana url><path>`; refuses paths that would leave the instance (protocol-relative, other origin). */
+export function instanceUrl(instance: InstanceLike, path = '/'): string {
+  if (!path.startsWith('/') || path.startsWith('//')) throw new Error(`Not a path within Grafana: ${path}`);
+  const base = root(instance);
+  const url = new URL(base.pathname.replace(/\/$/, '') + path, base.origin);
+  if (url.origin !== base.origin) throw new Error(`Not a path within Grafana: ${path}`);
+  return url.href;
+}
+
+/**
+ * Adds `auth_token=<jwt>` to a URL, keeping its existing query byte for byte (Grafana's variables
+ * are sensitive to re-encoding) and dropping any stale auth_token it already had.
+ */
+export function withAuthToken(href: string, token: string): string {
+  const url = new URL(href);
+  const kept = url.search
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair !== '' && decodeURIComponentSafe(pair.split('=')[0] ?? '') !== 'auth_token');
+  kept.push(`auth_token=${encodeURIComponent(token)}`);
+  return `${url.origin}${url.pathname}?${kept.join('&')}${url.hash}`;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/** If `href` points into one of the instances, that instance and the path within it. */
+export function locateInInstances<T extends InstanceLike>(href: string, instances: T[]): { instance: T; path: string } | null {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return null;
+  }
+  // Longest root first, so https://h/grafana/ wins over https://h/ for a link under /grafana/.
+  const candidates = instances
+    .map((instance) => ({ instance, base: root(instance) }))
+    .sort((a, b) => b.base.pathname.length - a.base.pathname.length);
+  for (const { instance, base } of candidates) {
+    if (url.origin !== base.origin) continue;
+    const pathname = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+    if (!pathname.startsWith(base.pathname)) continue;
+    const rest = url.pathname.slice(base.pathname.length - 1) || '/';
+    return { instance, path: `${rest}${url.search}${url.hash}` };
+  }
+  return null;
+}
+
+const maxSearchLength = 200;
+
+/** Grafana's dashboard search for a piece of selected text. */
+export function searchPath(text: string): string {
+  const query = text.trim().replace(/\s+/g, ' ').slice(0, maxSearchLength);
+  return `/dashboards?query=${encodeURIComponent(query)}`;
+}

@@ -1,0 +1,80 @@
+// Header keep-alive: a declarativeNetRequest session rule per Grafana instance that sets the
+// instance's JWT header to the current token. Grafana reads the header before `?auth_token=`, so an
+// open tab keeps working after its URL token expired. Session rules live in memory only.
+// Threat model and scoping: docs/extension.md.
+import browser, { type DeclarativeNetRequest } from 'webextension-polyfill';
+import type { GrafanaInstance } from '../shared/server-api';
+
+type Rule = DeclarativeNetRequest.Rule;
+
+/** FNV-1a: stable rule ids per instance without storing a mapping. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function ruleIds(instanceId: string): { subresources: number; navigations: number } {
+  const slot = hash(instanceId) % 100_000_000;
+  return { subresources: slot * 2 + 1, navigations: slot * 2 + 2 };
+}
+
+type RuleInstance = Pick<GrafanaInstance, 'id' | 'url' | 'headerName'>;
+
+/**
+ * Two rules, both matching only URLs on the exact Grafana origin (scheme, host and port):
+ * - requests other than top-level navigations, when initiated by a page on the Grafana host or by
+ *   this extension (initiatorDomains ignores scheme and port: see docs/extension.md);
+ * - top-level GET navigations from anywhere (typed URL, bookmark, reload, a tab we open), the same
+ *   reach a SameSite=Lax session cookie would have.
+ */
+export function headerRules(instance: RuleInstance, token: string, extensionId: string): Rule[] {
+  const origin = new URL(instance.url);
+  const urlFilter = `|${origin.origin}/`;
+  const action: Rule['action'] = {
+    type: 'modifyHeaders',
+    requestHeaders: [{ header: instance.headerName, operation: 'set', value: token }],
+  };
+  const ids = ruleIds(instance.id);
+  return [
+    {
+      id: ids.subresources,
+      priority: 1,
+      action,
+      condition: {
+        urlFilter,
+        initiatorDomains: [origin.hostname, extensionId],
+        // No resourceTypes: every type except main_frame.
+      },
+    },
+    {
+      id: ids.navigations,
+      priority: 1,
+      action,
+      condition: { urlFilter, resourceTypes: ['main_frame'], requestMethods: ['get'] },
+    },
+  ];
+}
+
+/** Installs or replaces (atomically, in one call) the rules of one instance. */
+export async function setHeaderRules(instance: RuleInstance, token: string): Promise<void> {
+  const ids = ruleIds(instance.id);
+  await browser.declarativeNetRequest.updateSessionRules({
+    removeRuleIds: [ids.subresources, ids.navigations],
+    addRules: headerRules(instance, token, browser.runtime.id),
+  });
+}
+
+export async function removeHeaderRules(instanceId: string): Promise<void> {
+  const ids = ruleIds(instanceId);
+  await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: [ids.subresources, ids.navigations] });
+}
+
+/** Removes every session rule: they are all ours (session rules are per extension). */
+export async function removeAllHeaderRules(): Promise<void> {
+  const rules = await browser.declarativeNetRequest.getSessionRules();
+  if (rules.length) await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: rules.map((r) => r.id) });
+}

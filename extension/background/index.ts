@@ -1,0 +1,82 @@
+// The service worker: every listener is registered here, synchronously, at the top level, one
+// dispatcher per event. No state lives in globals: everything is in storage.session, alarms and
+// session rules, so the browser may stop this worker at any moment.
+import browser, { type Alarms, type Menus, type Runtime, type Storage, type Tabs } from 'webextension-polyfill';
+import { isMessage, isOwnPage, type Handlers, type Message } from '../shared/messages';
+import { affectsOptions } from '../shared/options';
+import { updateBadge } from './badge';
+import { createMenus, menuTarget } from './context-menu';
+import { openGrafana } from './open-grafana';
+import { popupState } from './popup-state';
+import { onServerTabUpdated, openSignIn, signOut } from './sign-in';
+import * as store from './store';
+import { refreshInstance, syncAccount, syncAlarm } from './tokens';
+
+/** Background work must never reject unobserved; the message says what failed, never a token. */
+function run(label: string, task: Promise<unknown>): void {
+  task.catch((error: unknown) => console.warn(`grafana-sso: ${label} failed:`, error instanceof Error ? error.message : error));
+}
+
+const handlers: Handlers = {
+  getState: () => popupState(),
+  refresh: async () => {
+    await syncAccount();
+    return popupState();
+  },
+  open: (target) => openGrafana({ instanceId: target.instanceId, path: target.path }),
+  signIn: async () => {
+    await openSignIn();
+    return null;
+  },
+  signOut: async () => {
+    await signOut();
+    return null;
+  },
+};
+
+export function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {
+  if (!isMessage(message) || !isOwnPage(sender, browser.runtime.id, browser.runtime.getURL('/'))) return undefined;
+  const handler = handlers[message.type] as (request: Message) => Promise<unknown>;
+  return handler(message);
+}
+
+export async function handleMenuClick(info: Menus.OnClickData): Promise<void> {
+  const cached = await store.load('config');
+  await openGrafana(menuTarget(info, cached?.config.instances ?? []));
+}
+
+browser.runtime.onInstalled.addListener(() => {
+  run('install', Promise.all([createMenus(), syncAccount()]));
+});
+
+browser.runtime.onStartup.addListener(() => {
+  run('startup', syncAccount());
+});
+
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => handleMessage(message, sender));
+
+browser.alarms.onAlarm.addListener((alarm: Alarms.Alarm) => {
+  if (alarm.name === syncAlarm) run('sync', syncAccount());
+  else if (alarm.name.startsWith('refresh:')) run('refresh', refreshInstance(alarm.name.slice('refresh:'.length)));
+});
+
+browser.contextMenus.onClicked.addListener((info: Menus.OnClickData) => {
+  run('context menu', handleMenuClick(info));
+});
+
+browser.commands.onCommand.addListener((command: string) => {
+  if (command === 'open-grafana') run('shortcut', openGrafana());
+});
+
+browser.tabs.onUpdated.addListener((_tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
+  run('tab watch', onServerTabUpdated(changeInfo, tab));
+});
+
+browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageChange>, areaName: string) => {
+  if (affectsOptions(changes, areaName)) run('options change', syncAccount());
+  if (areaName === 'session' && ('account' in changes || 'problem' in changes)) run('badge', updateBadge());
+});
+
+browser.permissions.onAdded.addListener(() => {
+  run('permissions', syncAccount());
+});

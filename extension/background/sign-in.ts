@@ -1,0 +1,59 @@
+// Signing in happens on the token server's own login page; the worker notices its completion by
+// watching tabs on the server's origin (their URL is visible thanks to the server's host permission).
+import browser, { type Tabs } from 'webextension-polyfill';
+import { readOptions } from '../shared/options';
+import { serverApi } from '../shared/server-api';
+import * as store from './store';
+import { forgetUser, syncAccount } from './tokens';
+
+/** The server's login page, returning to its home page. Only a login page on the server's origin is trusted. */
+export function loginUrl(serverUrl: string, configured: string | undefined): string {
+  const server = new URL(serverUrl);
+  let url = new URL(`${serverUrl}/login`);
+  if (configured) {
+    try {
+      const candidate = new URL(configured, server);
+      if (candidate.origin === server.origin) url = candidate;
+    } catch {
+      // keep the default
+    }
+  }
+  url.searchParams.set('return_to', '/');
+  return url.href;
+}
+
+export async function openSignIn(): Promise<void> {
+  const { options } = await readOptions();
+  if (!options.serverUrl) throw new Error('No token server is configured.');
+  const cached = await store.load('config');
+  const configured = cached?.serverUrl === options.serverUrl ? cached.config.loginUrl : undefined;
+  await browser.tabs.create({ url: loginUrl(options.serverUrl, configured) });
+}
+
+/**
+ * A page of the token server finished loading. Leaving the login page while signed out means a
+ * sign-in probably completed; landing on it while signed in, a sign-out elsewhere. Either way: sync.
+ */
+export async function onServerTabUpdated(changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab): Promise<void> {
+  // Most tabs are on sites we have no permission for: their URL is hidden, and we stop here.
+  if (changeInfo.status !== 'complete' || !tab.url) return;
+  const { options } = await readOptions();
+  if (!options.serverUrl) return;
+  const server = new URL(options.serverUrl);
+  const url = new URL(tab.url);
+  if (url.origin !== server.origin) return;
+  const onLoginPage = url.pathname.startsWith(`${server.pathname.replace(/\/$/, '')}/login`);
+  const account = await store.load('account');
+  const signedIn = account?.status === 'signed-in';
+  if (onLoginPage === signedIn) await syncAccount();
+}
+
+/** Ends the server session, then forgets tokens and rules even if the server could not be told. */
+export async function signOut(): Promise<void> {
+  const { options } = await readOptions();
+  try {
+    if (options.serverUrl) await serverApi(options.serverUrl).logout();
+  } finally {
+    await forgetUser({ status: 'signed-out' });
+  }
+}

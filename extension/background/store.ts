@@ -1,0 +1,80 @@
+// The worker's whole state, kept in storage.session (memory only, gone when the browser closes,
+// invisible to content scripts) so that the worker can be stopped at any moment.
+import browser from 'webextension-polyfill';
+import type { ServerConfig, User } from '../shared/server-api';
+
+export interface TokenRecord {
+  token: string;
+  /** Local clock (ms) when the token arrived; with expiresIn, immune to browser/server clock skew. */
+  receivedAt: number;
+  expiresIn: number;
+  user: User & { role: string };
+}
+
+export interface CachedConfig {
+  serverUrl: string;
+  config: ServerConfig;
+}
+
+export type Account =
+  | { status: 'unconfigured' }
+  | { status: 'signed-out' }
+  | { status: 'signed-in'; user: User; roles: Record<string, string> };
+
+/** A failure the user should see (server unreachable, malformed answer); cleared by the next success. */
+export interface Problem {
+  code: string;
+  message: string;
+  retryAt?: number;
+}
+
+interface Schema {
+  config: CachedConfig;
+  account: Account;
+  problem: Problem;
+  [token: `token:${string}`]: TokenRecord;
+  [failures: `failures:${string}`]: number;
+}
+type Key = keyof Schema & string;
+
+const area = () => browser.storage.session;
+
+export async function load<K extends Key>(key: K): Promise<Schema[K] | undefined> {
+  const items = await area().get(key);
+  return items[key] as Schema[K] | undefined;
+}
+
+export async function save(items: Partial<Schema>): Promise<void> {
+  await area().set(items);
+}
+
+export async function remove(keys: Key[]): Promise<void> {
+  if (keys.length) await area().remove(keys);
+}
+
+export const tokenKey = (instanceId: string) => `token:${instanceId}` as const;
+export const failuresKey = (alarmName: string) => `failures:${alarmName}` as const;
+
+export async function saveToken(instanceId: string, record: TokenRecord): Promise<void> {
+  await area().set({ [tokenKey(instanceId)]: record });
+}
+
+export async function saveFailures(alarmName: string, failures: number): Promise<void> {
+  await area().set({ [failuresKey(alarmName)]: failures });
+}
+
+/** Every stored token, by instance id. */
+export async function loadTokens(): Promise<Map<string, TokenRecord>> {
+  const all = await area().get();
+  const tokens = new Map<string, TokenRecord>();
+  for (const [key, value] of Object.entries(all)) {
+    if (key.startsWith('token:')) tokens.set(key.slice('token:'.length), value as TokenRecord);
+  }
+  return tokens;
+}
+
+/** Keys of everything tied to a signed-in user: tokens and retry counters. */
+export async function userKeys(): Promise<Key[]> {
+  const all = await area().get();
+  return Object.keys(all).filter((k): k is Key => k.startsWith('token:') || k.startsWith('failures:'));
+}

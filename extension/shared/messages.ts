@@ -1,0 +1,80 @@
+// The one message map between the extension's pages (popup, options) and the worker.
+import browser, { type Runtime } from 'webextension-polyfill';
+import type { User } from './server-api';
+
+export interface InstanceView {
+  id: string;
+  name: string;
+  url: string;
+  isDefault: boolean;
+  /** The user's role there, null when the user has no access. */
+  role: string | null;
+  /** Local time (ms) the cached token expires, null when there is none. */
+  tokenExpiresAt: number | null;
+  /** Host permission for the Grafana origin granted: the header rule can keep tabs signed in. */
+  keepAlive: boolean;
+}
+
+export interface PopupState {
+  status: 'unconfigured' | 'checking' | 'signed-out' | 'signed-in';
+  serverUrl: string;
+  user: User | null;
+  instances: InstanceView[];
+  /** The server is unreachable or answered nonsense; `retryAt` is local time (ms). */
+  problem: { code: string; message: string; retryAt: number | null } | null;
+}
+
+export interface OpenTarget {
+  instanceId?: string;
+  /** Path within the instance, '/'-rooted, with its query and fragment. */
+  path?: string;
+}
+
+export type OpenResult =
+  | { ok: true; instanceId: string }
+  | { ok: false; reason: 'unconfigured' | 'signed-out' | 'no-access' | 'unreachable'; message: string };
+
+export interface MessageMap {
+  /** Stored state only: answers at once, without a network round trip. */
+  getState: { request: Record<string, never>; response: PopupState };
+  /** Asks the server again (session, tokens), then answers the new state. */
+  refresh: { request: Record<string, never>; response: PopupState };
+  open: { request: OpenTarget; response: OpenResult };
+  signIn: { request: Record<string, never>; response: null };
+  signOut: { request: Record<string, never>; response: null };
+}
+
+export type MessageType = keyof MessageMap;
+export type Message = { [K in MessageType]: { type: K } & MessageMap[K]['request'] }[MessageType];
+export type Handlers = { [K in MessageType]: (request: MessageMap[K]['request']) => Promise<MessageMap[K]['response']> };
+
+export const messageTypes: readonly MessageType[] = ['getState', 'refresh', 'open', 'signIn', 'signOut'];
+
+export function isMessage(value: unknown): value is Message {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    messageTypes.includes((value as { type: MessageType }).type)
+  );
+}
+
+/**
+ * Only this extension's own pages may talk to the worker: same extension id, a frame on the
+ * extension's origin, and not a web page's tab (no content scripts or web-accessible pages exist,
+ * but the check does not rely on that).
+ */
+export function isOwnPage(sender: Runtime.MessageSender, ownId: string, ownOrigin: string): boolean {
+  const origin = ownOrigin.replace(/\/$/, '');
+  const onOwnOrigin = (url: string | undefined) => url !== undefined && (url === origin || url.startsWith(`${origin}/`));
+  if (sender.id !== ownId || !onOwnOrigin(sender.url)) return false;
+  const senderOrigin = (sender as { origin?: string }).origin;
+  if (senderOrigin !== undefined && senderOrigin !== origin) return false;
+  if (sender.tab?.url !== undefined && !onOwnOrigin(sender.tab.url)) return false;
+  return true;
+}
+
+/** Sends one typed message to the worker. */
+export function send<K extends MessageType>(type: K, ...request: MessageMap[K]['request'] extends Record<string, never> ? [] : [MessageMap[K]['request']]): Promise<MessageMap[K]['response']> {
+  return browser.runtime.sendMessage({ type, ...(request[0] ?? {}) }) as Promise<MessageMap[K]['response']>;
+}

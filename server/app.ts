@@ -139,9 +139,13 @@ function errorHandler(log: (m: string) => void): ErrorRequestHandler {
     let error: HttpError;
     if (err instanceof HttpError) error = err;
     else {
-      const parser = typeof err === 'object' && err !== null ? PARSER_ERRORS[(err as { type?: string }).type ?? ''] : undefined;
+      const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: string; status?: unknown; message?: string };
+      const parser = PARSER_ERRORS[e.type ?? ''];
       if (parser) error = new HttpError(...parser);
-      else {
+      // Other client errors raised by Express or its parsers (a malformed %-escape, a corrupt gzip body).
+      else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+        error = new HttpError(e.status, 'bad_request', 'The request is malformed', e.message);
+      } else {
         log(`internal error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
         error = new HttpError(500, 'internal_error', 'Something went wrong on the server');
       }

@@ -98,6 +98,16 @@ describe('token API over HTTP', () => {
       [await post(JSON.stringify({ instance: 'x'.repeat(5000) })), 413, 'payload_too_large'],
       [await post('{"instance":"nope"}'), 404, 'unknown_instance'],
       [await fetch(`${s.url}/api/nothing`), 404, 'not_found'],
+      [await fetch(`${s.url}/open/%E0%A4%A`, { method: 'POST', headers: { cookie } }), 400, 'bad_request'],
+      [
+        await fetch(`${s.url}/api/token`, {
+          method: 'POST',
+          headers: { cookie, 'x-grafana-sso': '1', 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          body: 'not gzip',
+        }),
+        400,
+        'bad_request',
+      ],
     ];
     for (const [res, status, code] of cases) {
       expect(res.status).toBe(status);

@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../helpers/stack.ts';
+import { signInWithForm } from '../helpers/token-server.ts';
+
+/** Waits until the process has printed a line matching `pattern`; returns everything printed so far. */
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got:\n${text}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      text += d.toString();
+      if (pattern.test(text)) {
+        clearTimeout(timer);
+        resolve(text);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}:\n${text}`)));
+  });
+}
+
+/**
+ * The README's path, as separate processes: `serve` on a fresh database prints the first admin
+ * password; `grafana-config` writes the ini; the stand-in CLI starts with it; signing in as admin and
+ * pressing Open lands on the stand-in's page signed in.
+ */
+describe('README quick start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'quickstart-'));
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serve → grafana-config → stand-in → sign in as the printed admin → Open → signed in', async () => {
+    const [port, grafanaPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      GRAFANA_SSO_PORT: String(port),
+      GRAFANA_SSO_DATABASE: join(dir, 'db.sqlite'),
+      GRAFANA_SSO_AUDIT_LOG: join(dir, 'audit.log'),
+      GRAFANA_SSO_INSTANCES: JSON.stringify([{ id: 'grafana', url: `http://127.0.0.1:${grafanaPort}` }]),
+    };
+    delete env.GRAFANA_SSO_ADMIN_PASSWORD;
+    const server = spawn('node', ['server/cli.mjs', 'serve'], { env });
+    children.push(server);
+    const printed = await waitForOutput(server, /listening on/);
+    const password = /shown once\):\s+(\S+)/.exec(printed)?.[1];
+    expect(password).toMatch(/^\S{20}$/);
+    expect(printed).toMatch(/WARNING \(development settings\)/);
+
+    const { stdout: ini } = await promisify(execFile)('node', ['server/cli.mjs', 'grafana-config'], { env });
+    const iniPath = join(dir, 'grafana.ini');
+    writeFileSync(iniPath, `app_mode = development\n${ini}`);
+    const grafana = spawn('node', ['node_modules/.bin/tsx', 'test/grafana/cli.ts', '--config', iniPath, '--port', String(grafanaPort)], { env });
+    children.push(grafana);
+    await waitForOutput(grafana, /http:\/\/127\.0\.0\.1:\d+/);
+
+    const base = `http://127.0.0.1:${port}`;
+    const cookie = await signInWithForm(base, 'admin', password!);
+    const home = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(home)![1]!;
+    const open = await fetch(`${base}/open/grafana`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }),
+    });
+    const token = new URL(open.headers.get('location')!).searchParams.get('auth_token')!;
+    const user = await fetch(`http://127.0.0.1:${grafanaPort}/api/user`, { headers: { 'X-JWT-Assertion': token } });
+    expect(user.status).toBe(200);
+    expect(await user.json()).toMatchObject({ login: 'admin', orgRole: 'Viewer' });
+    // The JSON-lines audit log records how the first admin came to be.
+    expect(readFileSync(join(dir, 'audit.log'), 'utf8')).toMatch(/"type":"user_created".*"by":"first-start"/);
+  });
+});

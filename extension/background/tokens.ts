@@ -154,7 +154,7 @@ async function fetchToken(ctx: Context, instance: GrafanaInstance): Promise<Toke
   const current = await store.load(store.tokenKey(instance.id));
   if (current && isExpired(current, Date.now())) {
     // An expired token in the header would beat a valid URL token: never leave one there.
-    await dropInstance(instance.id);
+    await dropToken(instance.id);
   }
   const stillValid = current && !isExpired(current, Date.now()) ? current : undefined;
   try {
@@ -213,10 +213,15 @@ async function failed(error: unknown, alarm: string, current: TokenRecord | unde
   await browser.alarms.create(alarm, { when });
 }
 
+async function dropToken(instanceId: string): Promise<void> {
+  await Promise.all([store.remove([store.tokenKey(instanceId)]), removeHeaderRules(instanceId)]);
+}
+
+/** Token, rules, retry count and alarm: for an instance the user can no longer open. */
 async function dropInstance(instanceId: string): Promise<void> {
   await Promise.all([
-    store.remove([store.tokenKey(instanceId), store.failuresKey(refreshAlarm(instanceId))]),
-    removeHeaderRules(instanceId),
+    dropToken(instanceId),
+    store.remove([store.failuresKey(refreshAlarm(instanceId))]),
     browser.alarms.clear(refreshAlarm(instanceId)),
   ]);
 }

@@ -12,6 +12,7 @@ export function fakeEvent<L extends Listener>() {
     addListener: (l: L) => void listeners.push(l),
     removeListener: (l: L) => void listeners.splice(listeners.indexOf(l) >>> 0, 1),
     hasListener: (l: L) => listeners.includes(l),
+    removeAllListeners: () => void listeners.splice(0),
     trigger: async (...args: Parameters<L>) => Promise.all(listeners.map((l) => l(...args))),
   };
 }
@@ -87,7 +88,7 @@ export function fakeTokenServer() {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
     state.calls.push(`${method} ${url.pathname}`);
-    state.headers.push(Object.fromEntries(new Headers(init?.headers).entries()));
+    state.headers.push({ ...(init?.headers as Record<string, string>) });
     if (!state.reachable) throw new TypeError('Failed to fetch');
     const needsSession = () => (state.signedIn ? null : json(401, { code: 'session_required', message: 'Sign in', loginUrl: `${serverUrl}/login` }));
     switch (`${method} ${url.pathname}`) {

@@ -1,0 +1,86 @@
+// Loading the background worker into the fake browser, stopping it, and driving it like the browser.
+import { fakeBrowser } from '@webext-core/fake-browser';
+import { vi } from 'vitest';
+import type { Runtime } from 'webextension-polyfill';
+import { fakeTokenServer, serverUrl } from './fakes';
+
+export const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+type Worker = typeof import('../../extension/background/index');
+
+/** Configures the server URL, stubs fetch with a fake token server, and starts the worker. */
+export async function setUp(options: Record<string, unknown> = {}) {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(t0);
+  const server = fakeTokenServer();
+  vi.stubGlobal('fetch', server.fetch);
+  await fakeBrowser.storage.local.set({ options: { serverUrl, ...options } });
+  const worker = await startWorker();
+  const tokens = await import('../../extension/background/tokens');
+  return { server, worker, tokens };
+}
+
+export async function startWorker(): Promise<Worker> {
+  return import('../../extension/background/index');
+}
+
+/** What the browser does when it stops the worker: listeners and module globals are gone, storage stays. */
+export async function restartWorker(): Promise<Worker> {
+  const events = [
+    fakeBrowser.runtime.onInstalled,
+    fakeBrowser.runtime.onStartup,
+    fakeBrowser.runtime.onMessage,
+    fakeBrowser.alarms.onAlarm,
+    fakeBrowser.tabs.onUpdated,
+    fakeBrowser.storage.onChanged,
+  ] as { removeAllListeners(): void }[];
+  for (const event of events) event.removeAllListeners();
+  const api = fakeBrowser as unknown as Record<string, Record<string, { removeAllListeners(): void }>>;
+  api.contextMenus!.onClicked!.removeAllListeners();
+  api.commands!.onCommand!.removeAllListeners();
+  api.permissions!.onAdded!.removeAllListeners();
+  vi.resetModules();
+  return startWorker();
+}
+
+/** The sender the browser reports for a message from the popup. */
+export function popupSender(): Runtime.MessageSender {
+  return { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('extension/popup/index.html') };
+}
+
+/** Sends a message the way the polyfill delivers it, returning the first listener's answer. */
+export async function sendAs(sender: Runtime.MessageSender, message: unknown): Promise<unknown> {
+  const answers = await fakeBrowser.runtime.onMessage.trigger(message, sender as never, () => undefined);
+  return answers[0];
+}
+
+export async function session(): Promise<Record<string, unknown>> {
+  return fakeBrowser.storage.session.get();
+}
+
+export async function alarmTime(name: string): Promise<number | undefined> {
+  return (await fakeBrowser.alarms.get(name))?.scheduledTime;
+}
+
+export async function openedUrls(): Promise<string[]> {
+  return (await fakeBrowser.tabs.query({})).map((t) => t.url ?? '').filter((u) => u !== '' && u !== 'about:blank');
+}
+
+export const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
+/**
+ * Waits (in real time: only Date is faked, so the clock stays put) until background work that
+ * listeners started without awaiting has produced what `assertion` expects.
+ */
+export async function until(assertion: () => unknown | Promise<unknown>, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}

@@ -39,7 +39,8 @@ export default defineConfig({
   plugins: await extensionPlugins(),
   publicDir: 'extension/public',
   define: {
-    __GRAFANA_SSO_BUILD__: JSON.stringify({ presetServerUrl, testBuild }),
+    __GRAFANA_SSO_PRESET_SERVER_URL__: JSON.stringify(presetServerUrl),
+    __GRAFANA_SSO_TEST_BUILD__: JSON.stringify(testBuild),
   },
   build: {
     outDir: testBuild ? 'dist-test' : 'dist',

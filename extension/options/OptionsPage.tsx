@@ -139,7 +139,7 @@ export function OptionsPage() {
             onChange={(e) => setDraftUrl(e.target.value)}
           />
           <button className="primary" onClick={connect}>
-            {granted.server && draftUrl === null ? 'Reconnect' : 'Save and connect'}
+            {granted.server && draftUrl === null ? 'Reconnect' : locked('serverUrl') ? 'Connect' : 'Save and connect'}
           </button>
           <button onClick={testConnection} disabled={!options.serverUrl || !granted.server}>
             Test connection

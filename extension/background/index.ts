@@ -35,13 +35,13 @@ const handlers: Handlers = {
   },
 };
 
-export function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {
+function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {
   if (!isMessage(message) || !isOwnPage(sender, browser.runtime.id, browser.runtime.getURL('/'))) return undefined;
   const handler = handlers[message.type] as (request: Message) => Promise<unknown>;
   return handler(message);
 }
 
-export async function handleMenuClick(info: Menus.OnClickData): Promise<void> {
+async function handleMenuClick(info: Menus.OnClickData): Promise<void> {
   const cached = await store.load('config');
   await openGrafana(menuTarget(info, cached?.config.instances ?? []));
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import browser from 'webextension-polyfill';
-import { readOptions, saveUserOptions, type OptionKey, type Options, type ResolvedOptions } from '../shared/options';
+import { affectsOptions, readOptions, saveUserOptions, type OptionKey, type Options, type ResolvedOptions } from '../shared/options';
 import { hasOrigins, releaseOriginsExcept, requestOrigins } from '../shared/permissions';
 import { serverApi, ServerError, type ServerConfig } from '../shared/server-api';
 import { normalizeServerUrl } from '../shared/urls';
@@ -16,9 +16,10 @@ function useOptions() {
   const [resolved, setResolved] = useState<ResolvedOptions | null>(null);
   useEffect(() => {
     const reload = () => void readOptions().then(setResolved);
+    const onChanged = (changes: Record<string, unknown>, area: string) => affectsOptions(changes, area) && reload();
     reload();
-    browser.storage.onChanged.addListener(reload);
-    return () => browser.storage.onChanged.removeListener(reload);
+    browser.storage.onChanged.addListener(onChanged);
+    return () => browser.storage.onChanged.removeListener(onChanged);
   }, []);
   return resolved;
 }

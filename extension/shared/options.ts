@@ -72,8 +72,9 @@ export function resolveOptions(layers: { preset?: unknown; user?: unknown; manag
   return { options, locked: optionKeys.filter((k) => source[k] === 'managed'), source };
 }
 
+/** The build-time layer (vite.config.ts has validated and normalised the URL). */
 export function presetOptions(): Partial<Options> {
-  return buildConfig.presetServerUrl ? { serverUrl: normalizeServerUrl(buildConfig.presetServerUrl) ?? '' } : {};
+  return buildConfig.presetServerUrl ? { serverUrl: buildConfig.presetServerUrl } : {};
 }
 
 async function readManaged(): Promise<unknown> {

@@ -64,6 +64,14 @@ export type TokenOutcome =
   | { ok: true; record: TokenRecord; instance: GrafanaInstance; options: Options }
   | { ok: false; reason: 'unconfigured' | 'signed-out' | 'no-access' | 'unreachable'; message: string };
 
+const signedOut: TokenOutcome = { ok: false, reason: 'signed-out', message: 'You are signed out.' };
+const noAccess: TokenOutcome = { ok: false, reason: 'no-access', message: 'Your account has no access to this Grafana instance.' };
+
+async function unreachable(): Promise<TokenOutcome> {
+  const problem = await store.load('problem');
+  return { ok: false, reason: 'unreachable', message: problem?.message ?? 'The token server is unreachable.' };
+}
+
 /**
  * A token to open Grafana with: the cached one when fresh (no network round trip), else a new one;
  * while the server is unreachable, the cached one as long as it is valid.
@@ -76,23 +84,18 @@ export function tokenForOpening(instanceId: string | undefined): Promise<TokenOu
       await sync(ctx);
       ctx = await loadContext();
     }
-    const problem = await store.load('problem');
-    if (!ctx.config || !ctx.account) return { ok: false, reason: 'unreachable', message: problem?.message ?? 'The token server is unreachable.' };
-    if (ctx.account?.status !== 'signed-in') return { ok: false, reason: 'signed-out', message: 'You are signed out.' };
+    if (!ctx.config || !ctx.account) return unreachable();
+    if (ctx.account.status !== 'signed-in') return signedOut;
     const instance = pickInstance(ctx.config, ctx.options, instanceId);
-    if (!instance || !(instance.id in ctx.account.roles)) {
-      return { ok: false, reason: 'no-access', message: 'Your account has no access to this Grafana instance.' };
-    }
-    const now = Date.now();
+    if (!instance || !(instance.id in ctx.account.roles)) return noAccess;
+
     const cached = await store.load(store.tokenKey(instance.id));
-    if (cached && isFresh(cached, refreshPolicy(ctx.options), now)) return { ok: true, record: cached, instance, options: ctx.options };
+    if (cached && isFresh(cached, refreshPolicy(ctx.options), Date.now())) return { ok: true, record: cached, instance, options: ctx.options };
     const record = (await fetchToken(ctx, instance)) ?? (cached && !isExpired(cached, Date.now()) ? cached : undefined);
     if (record) return { ok: true, record, instance, options: ctx.options };
-    const account = await store.load('account');
-    if (account?.status !== 'signed-in') return { ok: false, reason: 'signed-out', message: 'You are signed out.' };
-    const latest = await store.load('problem');
-    if (latest) return { ok: false, reason: 'unreachable', message: latest.message };
-    return { ok: false, reason: 'no-access', message: 'Your account has no access to this Grafana instance.' };
+    // fetchToken failed: it has recorded why (signed out, problem) or dropped the instance.
+    if ((await store.load('account'))?.status !== 'signed-in') return signedOut;
+    return (await store.load('problem')) ? unreachable() : noAccess;
   });
 }
 

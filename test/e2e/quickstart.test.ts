@@ -40,7 +40,7 @@ describe('README quick start', () => {
 
   it('serve → grafana-config → stand-in → sign in as the printed admin → Open → signed in', async () => {
     const [port, grafanaPort] = [await freePort(), await freePort()];
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       GRAFANA_SSO_PORT: String(port),
       GRAFANA_SSO_DATABASE: join(dir, 'db.sqlite'),

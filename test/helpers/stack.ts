@@ -23,7 +23,9 @@ export interface Stack {
  * generates for it (with app_mode = development, since the test JWKS URL is plain http). Instances are
  * given without `url`: each gets its stand-in's.
  */
-export async function startStack(o: StartOptions & { instances?: Record<string, unknown>[]; standin?: Omit<StandinOptions, 'ini' | 'port'> } = {}): Promise<Stack> {
+export async function startStack(
+  o: StartOptions & { instances?: ({ id: string } & Record<string, unknown>)[]; standin?: Omit<StandinOptions, 'ini' | 'port'> } = {},
+): Promise<Stack> {
   const instances = await Promise.all(
     (o.instances ?? [{ id: 'grafana' }]).map(async (i) => ({ ...i, url: `http://127.0.0.1:${await freePort()}` })),
   );
@@ -31,7 +33,7 @@ export async function startStack(o: StartOptions & { instances?: Record<string, 
   const grafana: Record<string, GrafanaStandin> = {};
   try {
     for (const i of instances) {
-      grafana[i.id as string] = await startGrafanaStandin({ ...o.standin, ini: server.grafanaIni(i.id as string), port: Number(new URL(i.url).port) });
+      grafana[i.id] = await startGrafanaStandin({ ...o.standin, ini: server.grafanaIni(i.id), port: Number(new URL(i.url).port) });
     }
   } catch (e) {
     await Promise.all(Object.values(grafana).map((g) => g.close()));

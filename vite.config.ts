@@ -53,7 +53,7 @@ export default defineConfig({
       {
         test: {
           name: 'server',
-          include: ['test/server/**/*.test.ts', 'test/grafana/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/*.test.ts', 'test/server/**/*.test.ts', 'test/grafana/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },

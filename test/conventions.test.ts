@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The project's rules that no single module's tests would notice being broken. */
+function sources(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.(ts|tsx|mjs)$/.test(name) ? [{ path, text: readFileSync(path, 'utf8') }] : [];
+  });
+}
+const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+const offenders = (files: { path: string; text: string }[], pattern: RegExp) => files.filter((f) => pattern.test(code(f.text))).map((f) => f.path);
+
+const extension = sources('extension');
+const server = sources('server');
+
+describe('project conventions', () => {
+  it('the extension calls browser APIs only through webextension-polyfill (runs in Firefox too)', () => {
+    expect(offenders(extension, /\bchrome\.[a-z]/)).toEqual([]);
+  });
+
+  it('only the options module touches storage.local/sync; tokens live in storage.session', () => {
+    expect(offenders(extension, /storage\.(local|sync)\b/)).toEqual(['extension/shared/options.ts']);
+    const store = readFileSync('extension/background/store.ts', 'utf8');
+    expect(code(store)).toMatch(/storage\.session/);
+  });
+
+  it('nothing logs with console.log/info/debug (tokens must never reach a log)', () => {
+    expect(offenders([...extension, ...server], /console\.(log|info|debug)\(/)).toEqual([]);
+    expect(offenders(server, /console\./)).toEqual([]);
+  });
+
+  it('the server never sends CORS headers', () => {
+    expect(offenders(server, /access-control-allow/i)).toEqual([]);
+  });
+
+  it('the manifest asks for least privilege: no <all_urls>, no tabs/cookies/webRequest, no host permission by default', () => {
+    const manifest = JSON.parse(readFileSync('manifest.json', 'utf8')) as Record<string, unknown>;
+    expect(JSON.stringify(manifest)).not.toContain('<all_urls>');
+    expect(manifest.permissions).toEqual(['storage', 'alarms', 'contextMenus', 'declarativeNetRequestWithHostAccess']);
+    expect(manifest.host_permissions).toEqual([]);
+    expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://*/*']);
+  });
+
+  it('server modules import each other with explicit .ts extensions (runs under tsx and node alike)', () => {
+    expect(offenders(server, /from '\.{1,2}\/[^']*(?<!\.ts)'/)).toEqual([]);
+  });
+});

@@ -1,4 +1,6 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey as NodeJwk, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { signingKey } from './tokens.ts';
 import type { Clock } from './clock.ts';
 import type { AuditLog } from './audit.ts';
 import type { Store, StoredKey } from './store/types.ts';
@@ -34,7 +36,8 @@ export function keySchedule(o: { grafanaJwksCacheSeconds: number; tokenLifetimeS
 
 export interface Signer {
   kid: string;
-  key: CryptoKey;
+  /** The server holds a node:crypto KeyObject (fast one-shot signing); a WebCrypto key works too. */
+  key: KeyObject | CryptoKey;
 }
 
 export type KeyState = 'pending' | 'active' | 'retired';
@@ -149,7 +152,8 @@ export class KeyManager {
       return;
     }
     if (this.signer?.kid !== active.kid) {
-      this.signer = { kid: active.kid, key: (await importJWK(JSON.parse(active.privateJwk) as JWK, 'ES256')) as CryptoKey, until: 0 };
+      const key = signingKey(createPrivateKey({ key: JSON.parse(active.privateJwk) as NodeJwk, format: 'jwk' }));
+      this.signer = { kid: active.kid, key, until: 0 };
     }
     const nextChange = keys.filter((k) => k.activatesAt > now).map((k) => k.activatesAt);
     // Re-read at least every minute: another server sharing the store may have rotated.

@@ -107,10 +107,17 @@ function migrate(db: Database.Database): void {
 export class SqliteStore implements Store {
   // Prepared once: statement preparation is a measurable part of a token request.
   private readonly q;
+  private readonly insertAuditBatch;
+  /** Audit rows waiting for the next group commit, and the promise that commit settles. */
+  private auditQueue: [number, string, string][] = [];
+  private auditCommit: Promise<void> | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.q = {
-      userById: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
+      // The user and their grants in one statement: this runs on every token request.
+      userById: db.prepare<[string], UserRow & { grants_json: string }>(
+        "SELECT *, (SELECT json_group_object(instance_id, grant_role) FROM user_grants WHERE user_id = users.id) AS grants_json FROM users WHERE id = ?",
+      ),
       userByLogin: db.prepare<[string], UserRow>('SELECT * FROM users WHERE login = ?'),
       grants: db.prepare<[string], { instance_id: string; grant_role: InstanceGrant }>('SELECT instance_id, grant_role FROM user_grants WHERE user_id = ?'),
       session: db.prepare<[string], { id_hash: string; user_id: string; csrf_token: string; created_at: number; last_seen_at: number; expires_at: number }>(
@@ -119,9 +126,13 @@ export class SqliteStore implements Store {
       touch: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?'),
       audit: db.prepare('INSERT INTO audit_events (at, type, data_json) VALUES (?, ?, ?)'),
     };
+    this.insertAuditBatch = db.transaction((rows: [number, string, string][]) => {
+      for (const row of rows) this.q.audit.run(...row);
+    });
   }
 
   async close(): Promise<void> {
+    if (this.auditCommit) await this.auditCommit.catch(() => undefined);
     this.db.close();
   }
 
@@ -147,7 +158,7 @@ export class SqliteStore implements Store {
 
   async getUserById(id: string): Promise<User | undefined> {
     const row = this.q.userById.get(id);
-    return row && this.toUser(row);
+    return row && this.toUser(row, JSON.parse(row.grants_json) as Record<string, InstanceGrant>);
   }
 
   async getUserByLogin(login: string): Promise<User | undefined> {
@@ -260,9 +271,30 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid);
   }
 
-  async appendAudit(event: AuditEvent): Promise<void> {
+  /**
+   * Group commit: the events recorded during one turn of the event loop (under load, many token
+   * requests at once) go into one transaction, committed right after that turn. Each caller's promise
+   * settles only once its row is committed, so a token is still never answered before its audit row
+   * is in the database: the durability is that of one insert per transaction, at a fraction of the
+   * cost (one WAL commit per batch instead of per event).
+   */
+  appendAudit(event: AuditEvent): Promise<void> {
     const { at, type, ...data } = event;
-    this.q.audit.run(at, type, JSON.stringify(data));
+    this.auditQueue.push([at, type, JSON.stringify(data)]);
+    this.auditCommit ??= new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        const rows = this.auditQueue;
+        this.auditQueue = [];
+        this.auditCommit = undefined;
+        try {
+          this.insertAuditBatch(rows);
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      }),
+    );
+    return this.auditCommit;
   }
 
   async listAudit(limit: number): Promise<AuditEvent[]> {
@@ -291,9 +323,12 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM sign_in_failures WHERE at <= ?').run(before);
   }
 
-  private toUser(r: UserRow): User {
-    const grants: Record<string, InstanceGrant> = {};
-    for (const g of this.q.grants.all(r.id)) grants[g.instance_id] = g.grant_role;
+  private toUser(r: UserRow, knownGrants?: Record<string, InstanceGrant>): User {
+    let grants = knownGrants;
+    if (!grants) {
+      grants = {};
+      for (const g of this.q.grants.all(r.id)) grants[g.instance_id] = g.grant_role;
+    }
     return {
       id: r.id,
       login: r.login,

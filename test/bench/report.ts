@@ -1,0 +1,95 @@
+// Renders the benchmark's one table (markdown) from its results: each figure beside the reference
+// measured in the same run, the ratio, the target and whether it is met.
+import type { ClickResult } from './click/click.ts';
+import type { ProfileSummary } from './cpu-profile.ts';
+import type { Footprint } from './footprint.ts';
+import type { Machine } from './machine.ts';
+import type { SignRate } from './sign-rate.ts';
+import type { SessionResult } from './staying-signed-in/simulate.ts';
+import { fmt, ratio } from './stats.ts';
+import type { LoadResult } from './token-endpoint/load.ts';
+
+export interface BenchResults {
+  machine: Machine;
+  settings: { runs: number; seconds: number; connections: number; users: number; clickIterations: number };
+  tokenEndpoint?: LoadResult;
+  signing?: { jose: SignRate; nodeCrypto: SignRate };
+  profile?: ProfileSummary & { work: Record<string, number> };
+  click?: ClickResult;
+  session?: SessionResult;
+  footprint?: Footprint;
+}
+
+type Row = [area: string, measure: string, value: string, reference: string, ratio: string, target: string, met: string];
+
+const yes = (ok: boolean) => (ok ? '✅ met' : '❌ not met');
+const kB = (bytes: number) => `${fmt(bytes / 1000, 1)} kB`;
+
+export function renderTable(r: BenchResults): string {
+  const rows: Row[] = [];
+  const t = r.tokenEndpoint;
+  if (t) {
+    const c = t.constant;
+    const k = t.token;
+    const rpsRatio = ratio(k.requestsPerSecond, c.requestsPerSecond);
+    const p99Ratio = ratio(k.p99Ms, c.p99Ms);
+    rows.push(
+      ['1 token endpoint', 'POST /api/token, requests/s', fmt(k.requestsPerSecond), `constant JSON, same app: ${fmt(c.requestsPerSecond)}`, fmt(rpsRatio, 2), '≥ 0.60', yes(rpsRatio >= 0.6)],
+      ['', 'latency p50', `${fmt(k.p50Ms, 1)} ms`, `${fmt(c.p50Ms, 1)} ms`, fmt(ratio(k.p50Ms, c.p50Ms), 2), '', ''],
+      ['', 'latency p99', `${fmt(k.p99Ms, 1)} ms`, `${fmt(c.p99Ms, 1)} ms`, fmt(p99Ratio, 2), '≤ 2.00', yes(p99Ratio <= 2)],
+      ['', 'server CPU per request (all threads)', `${fmt(k.serverCpuUsPerRequest)} µs`, `${fmt(c.serverCpuUsPerRequest)} µs`, fmt(ratio(k.serverCpuUsPerRequest, c.serverCpuUsPerRequest), 2), '', ''],
+      ['', 'fresh token per request', `${fmt(t.distinctJti)} distinct jti / ${fmt(t.minted)} minted`, `${fmt(t.tokenOk)} answered 200`, '', 'one jti each', yes(t.distinctJti === t.minted && t.minted >= t.tokenOk)],
+    );
+  }
+  if (r.signing) {
+    const { jose, nodeCrypto } = r.signing;
+    rows.push(['', 'ES256 signing alone, one process (node:crypto, as the server signs)', `${fmt(nodeCrypto.tokensPerSecond)}/s (${fmt(nodeCrypto.microsPerToken)} µs)`, `jose: ${fmt(jose.tokensPerSecond)}/s (${fmt(jose.microsPerToken)} µs)`, fmt(ratio(nodeCrypto.tokensPerSecond, jose.tokensPerSecond), 2), '', '']);
+    if (t) rows.push(['', 'token endpoint ÷ jose signing rate', fmt(t.token.requestsPerSecond), `${fmt(jose.tokensPerSecond)}/s`, fmt(ratio(t.token.requestsPerSecond, jose.tokensPerSecond), 2), '', '']);
+  }
+  const c = r.click;
+  if (c) {
+    rows.push(
+      ['2 click → signed-in Grafana', 'cached token: click → first signed-in API call (median)', `${fmt(c.cached.totalMs)} ms`, `plain new tab with URL token: ${fmt(c.reference.totalMs)} ms`, fmt(ratio(c.cached.totalMs, c.reference.totalMs), 2), '≤ 50 ms', yes(c.cached.totalMs <= 50)],
+      ['', 'cached token: click → Grafana page requested', `${fmt(c.cached.pageMs)} ms`, `${fmt(c.reference.pageMs)} ms`, fmt(ratio(c.cached.pageMs, c.reference.pageMs), 2), '', ''],
+      ['', 'no token cached: click → first signed-in API call', `${fmt(c.uncached.totalMs)} ms`, `${fmt(c.reference.totalMs)} ms`, fmt(ratio(c.uncached.totalMs, c.reference.totalMs), 2), '', ''],
+      ['', 'no token cached: click → Grafana page requested', `${fmt(c.uncached.pageMs)} ms`, `${fmt(c.reference.pageMs)} ms`, fmt(ratio(c.uncached.pageMs, c.reference.pageMs), 2), '', ''],
+    );
+  }
+  const s = r.session;
+  if (s) {
+    const e = s.extension;
+    rows.push(
+      ['3 staying signed in', `${s.hours} h, ${s.tokenLifetimeSeconds / 60}-min tokens, an API call every ${s.callEverySeconds} s: rejected`, `${e.rejected} of ${e.calls}`, `URL token only: ${s.urlTokenOnly.rejected} of ${s.urlTokenOnly.calls}`, '', '0', yes(e.rejected === 0)],
+      ['', 'token requests', fmt(e.tokenRequests), `one per ${fmt((s.hours * 3600) / Math.max(1, e.tokenRequests - 1) / 60, 1)} min`, '', '', ''],
+      ['', 'worst time without a valid header', `${fmt(e.worstGapSeconds)} s`, `least validity left when replaced: ${fmt(e.minSecondsLeft)} s`, '', '', ''],
+    );
+  }
+  const f = r.footprint;
+  if (f) {
+    rows.push(
+      ['4 footprint', `popup JS (${f.popup.files.length} files)`, `${kB(f.popup.gzipBytes)} gzip`, `${kB(f.popup.rawBytes)} raw`, '', '≤ 80 kB gzip', yes(f.popup.gzipBytes <= 80_000)],
+      ['', `worker JS (${f.worker.files.length} files)`, `${kB(f.worker.gzipBytes)} gzip`, `${kB(f.worker.rawBytes)} raw`, '', '≤ 20 kB gzip', yes(f.worker.gzipBytes <= 20_000)],
+      ['', 'permissions', f.permissions.join(', '), `host: ${f.hostPermissions.join(', ') || 'none'}; optional host: ${f.optionalHostPermissions.join(', ') || 'none'}`, '', '', ''],
+    );
+  }
+  const header: Row = ['area', 'measure', 'value', 'reference (same run)', 'ratio', 'target', 'met'];
+  const line = (row: Row) => `| ${row.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---') as Row), ...rows.map(line)].join('\n');
+}
+
+export function renderMachine(m: Machine): string {
+  const load = m.loadAtEnd === undefined ? fmt(m.loadAtStart, 2) : `${fmt(m.loadAtStart, 2)} → ${fmt(m.loadAtEnd, 2)}`;
+  return `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; load average ${load}; commit ${m.commit}; ${m.date}`;
+}
+
+export function renderSettings(r: BenchResults): string {
+  const s = r.settings;
+  return `Token endpoint: ${s.runs} × ${s.seconds} s per route, alternating, ${s.connections} connections, ${s.users} signed-in users; click: ${s.clickIterations} rounds; medians throughout.`;
+}
+
+export function renderProfile(p: ProfileSummary & { work: Record<string, number> }): string {
+  const pct = (x: number) => `${fmt(x * 100, 1)} %`;
+  const work = Object.entries(p.work).map(([k, v]) => `${k} ${pct(v)}`).join('; ');
+  const top = p.top.slice(0, 5).map((t) => `${t.fn} ${pct(t.share)}`).join('; ');
+  return `Where the token endpoint's time goes (V8 profile of the server's main thread under token load, ${fmt(p.busyMs)} ms busy of ${fmt(p.totalMs)} ms): ${work}. Heaviest functions (self): ${top}.`;
+}

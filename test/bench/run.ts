@@ -1,0 +1,88 @@
+// `npm run bench`: how fast one click reaches a signed-in Grafana, and what a token costs.
+// Prints one table and writes it, with every run's raw figures, to bench-results/ (git-ignored):
+// bench-<date>.json, latest.json and latest.md. Method and how to read it: docs/benchmarks.md.
+//
+//   npm run bench                      everything (about 3 minutes)
+//   npm run bench -- --only=token,footprint   some parts: token, click, session, footprint
+//   npm run bench -- --quick           fewer and shorter runs (a smoke test, not for the README)
+//   npm run bench -- --no-profile      skip the CPU profile of the token endpoint
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchClick } from './click/click.ts';
+import { breakdown, summariseProfile, TOKEN_REQUEST_WORK } from './cpu-profile.ts';
+import { buildExtension, measureFootprint } from './footprint.ts';
+import { currentLoad, describeMachine } from './machine.ts';
+import { renderMachine, renderProfile, renderSettings, renderTable, type BenchResults } from './report.ts';
+import { joseSignRate, nodeCryptoSignRate } from './sign-rate.ts';
+import type { SessionResult } from './staying-signed-in/simulate.ts';
+import { benchTokenEndpoint } from './token-endpoint/load.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const out = join(root, 'bench-results');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const profile = !args.includes('--no-profile');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (part: 'token' | 'click' | 'session' | 'footprint') => !only || only.includes(part);
+
+mkdirSync(out, { recursive: true });
+const results: BenchResults = {
+  machine: describeMachine(root),
+  settings: { runs: quick ? 2 : 5, seconds: quick ? 2 : 5, connections: 50, users: quick ? 40 : 200, clickIterations: quick ? 3 : 9 },
+};
+const step = (what: string) => process.stderr.write(`▶ ${what}\n`);
+
+if (wanted('footprint')) {
+  step('footprint: vite build (production) → bench-results/extension');
+  const dist = join(out, 'extension');
+  buildExtension(root, dist);
+  results.footprint = measureFootprint(dist);
+}
+
+if (wanted('token')) {
+  step('signing reference: ES256 alone in this process (jose, node:crypto)');
+  const runs = quick ? 2 : 5;
+  results.signing = { jose: await joseSignRate(runs, 1000), nodeCrypto: await nodeCryptoSignRate(runs, 1000) };
+  const s = results.settings;
+  step(`token endpoint: ${s.runs} × ${s.seconds} s per route, ${s.connections} connections, ${s.users} users (server in a child process)`);
+  results.tokenEndpoint = await benchTokenEndpoint({ runs: s.runs, seconds: s.seconds, connections: s.connections, users: s.users });
+  if (profile) {
+    step('profile: token route alone, CPU profile of the server main thread');
+    const file = join(out, 'token-endpoint.cpuprofile');
+    await benchTokenEndpoint({ runs: 1, seconds: quick ? 2 : 5, connections: s.connections, users: s.users, routes: ['token'], cpuProfile: file });
+    results.profile = {
+      ...summariseProfile(file, 20),
+      work: breakdown(file, TOKEN_REQUEST_WORK),
+    };
+  }
+}
+
+if (wanted('session')) {
+  step('staying signed in: 8-hour session on a fake clock (child process)');
+  const script = fileURLToPath(new URL('./staying-signed-in/simulate.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', env: { ...process.env, BENCH_SESSION_HOURS: quick ? '1' : '8' } });
+  if (r.status !== 0) throw new Error(`session simulation failed:\n${r.stdout}\n${r.stderr}`);
+  results.session = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as SessionResult;
+}
+
+if (wanted('click')) {
+  step('click → signed-in Grafana: real Chromium with the built extension');
+  results.click = await benchClick({ root, outDir: join(out, 'extension-test'), iterations: results.settings.clickIterations });
+}
+
+results.machine.loadAtEnd = currentLoad();
+const markdown = [
+  `Machine: ${renderMachine(results.machine)}.`,
+  renderSettings(results),
+  '',
+  renderTable(results),
+  ...(results.profile ? ['', renderProfile(results.profile)] : []),
+  '',
+].join('\n');
+const stamp = results.machine.date.replace(/[:.]/g, '-');
+writeFileSync(join(out, `bench-${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(out, 'latest.md'), markdown);
+process.stdout.write(`\n${markdown}\nWritten: bench-results/latest.json, bench-results/latest.md, bench-results/bench-${stamp}.json\n`);

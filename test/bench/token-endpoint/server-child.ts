@@ -1,0 +1,107 @@
+// The token server under load, in its own process (the load generator runs in the parent): the real
+// app on port 0 with a temporary SQLite file, the real policy, the audit log on (a file), and many
+// users signed in through the real login form. For the reference it also answers a constant JSON on
+// GET /bench/constant — from the SAME Express app instance, placed just before the app's 404 handler,
+// so that request passes every middleware and router a token request passes.
+//
+// IPC: sends {type: 'ready', url, cookies, instance} once; answers {type: 'minted'} with the count of
+// token_minted audit rows and of distinct jti among them, and the process's CPU time so far (all
+// threads: WebCrypto signs on libuv's pool); {type: 'profile-start'} / {type: 'profile-stop', path}
+// record a V8 CPU profile of the main thread in between; exits on {type: 'stop'}.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import Database from 'better-sqlite3';
+import type { RequestHandler } from 'express';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { signInWithForm, startTokenServer } from '../../helpers/token-server.ts';
+
+const userCount = Number(process.env.BENCH_USERS ?? 200);
+const instance = 'grafana';
+
+const server = await startTokenServer({
+  settings: {
+    instances: [
+      {
+        id: instance,
+        url: 'http://127.0.0.1:3000',
+        defaultRole: 'Viewer',
+        groupRoles: { devs: 'Editor', ops: 'Admin' },
+      },
+    ],
+  },
+});
+
+// One scrypt hash for every account, in the server's self-describing format but with a low cost
+// (N = 2^10): the real form and the real verification run for each sign-in, without the ~250 ms a
+// production-cost hash takes on a loaded 2-core machine (200 of them would dominate the setup).
+const password = 'bench-password-1';
+const salt = randomBytes(16);
+const cost = { N: 2 ** 10, r: 8, p: 1 };
+const passwordHash = ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), scryptSync(password.normalize('NFKC'), salt, 32, cost).toString('base64url')].join('$');
+const now = server.clock.now();
+for (let i = 0; i < userCount; i++) {
+  const groups = i % 3 === 0 ? ['devs'] : i % 3 === 1 ? ['ops', 'devs'] : [];
+  const user = await server.store.createUser({ login: `user${i}`, email: `user${i}@example.com`, name: `User ${i}`, passwordHash, isAdmin: false, groups }, now);
+  if (i % 10 === 0) await server.store.setGrant(user.id, instance, 'Viewer');
+}
+
+const cookies: string[] = [];
+for (let i = 0; i < userCount; i += 8) {
+  const batch = Array.from({ length: Math.min(8, userCount - i) }, (_, j) => signInWithForm(server.url, `user${i + j}`, password));
+  cookies.push(...(await Promise.all(batch)));
+}
+
+// A constant body as long as a real token response, so both routes send the same bytes.
+const sample = await fetch(`${server.url}/api/token`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-grafana-sso': '1', cookie: cookies[0]! },
+  body: JSON.stringify({ instance }),
+});
+if (sample.status !== 200) throw new Error(`token request answered ${sample.status}: ${await sample.text()}`);
+const constant: unknown = await sample.json();
+const constantRoute: RequestHandler = (_req, res) => {
+  res.set('Cache-Control', 'no-store').json(constant);
+};
+const app = server.server.app;
+app.get('/bench/constant', constantRoute);
+// app.get appended the route after the 404 and error handlers: move it right before the 404 handler.
+const stack = (app.router as unknown as { stack: unknown[] }).stack;
+const layer = stack.pop();
+stack.splice(stack.length - 2, 0, layer);
+const check = await fetch(`${server.url}/bench/constant`, { headers: { cookie: cookies[0]! } });
+if (check.status !== 200 || (await check.text()) !== JSON.stringify(constant)) throw new Error('the constant route is not answering');
+
+const db = new Database(server.config.databasePath, { readonly: true });
+const mintedQuery = db.prepare<[], { minted: number; distinctJti: number }>(
+  "SELECT count(*) AS minted, count(DISTINCT json_extract(data_json, '$.jti')) AS distinctJti FROM audit_events WHERE type = 'token_minted'",
+);
+
+const inspector = new Session();
+inspector.connect();
+
+process.on('message', (message: { type: string; path?: string }) => {
+  if (message.type === 'minted') {
+    const cpu = process.cpuUsage();
+    process.send!({ type: 'minted', ...mintedQuery.get()!, cpuUs: cpu.user + cpu.system });
+  }
+  if (message.type === 'profile-start') {
+    void (async () => {
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.setSamplingInterval', { interval: 100 });
+      await inspector.post('Profiler.start');
+      process.send!({ type: 'profile-started' });
+    })();
+  }
+  if (message.type === 'profile-stop') {
+    void (async () => {
+      const { profile } = await inspector.post('Profiler.stop');
+      writeFileSync(message.path!, JSON.stringify(profile));
+      process.send!({ type: 'profile-stopped' });
+    })();
+  }
+  if (message.type === 'stop') {
+    db.close();
+    void server.close().then(() => process.exit(0));
+  }
+});
+process.send!({ type: 'ready', url: server.url, cookies, instance });

@@ -30,7 +30,9 @@ const AREAS: [string, (url: string, fn: string) => boolean][] = [
   ['gc', (_u, f) => f === '(garbage collector)'],
   ['jose (JWT/JWS encoding, WebCrypto sign)', (u) => u.includes('/jose/')],
   ['signing (node:crypto, native)', (u, f) => u.includes('internal/crypto') || /^(sign|Sign|digest|signOneShot)$/.test(f)],
-  ['SQLite (better-sqlite3)', (u, f) => u.includes('better-sqlite3') || /^(get|run|all)$/.test(f) && u === ''],
+  // Native calls of better-sqlite3 statements and of crypto jobs are both named get/run/all: breakdown()
+  // tells them apart by their callers.
+  ['native get/run/all (SQLite statements, crypto jobs)', (u, f) => u.includes('better-sqlite3') || (/^(get|run|all)$/.test(f) && u === '')],
   ['token server code', (u) => u.includes('/server/')],
   ['Express + router + body parser', (u) => /node_modules\/(express|router|body-parser|raw-body|type-is|content-type|qs|iconv-lite|media-typer|finalhandler|send|on-finished|accepts|negotiator|mime|vary|etag|fresh|cookie|parseurl|path-to-regexp|depd|debug|statuses|http-errors|encodeurl|escape-html|merge-descriptors|proxy-addr|forwarded|ipaddr|range-parser|safe-buffer|content-disposition|utils-merge|methods|setprototypeof|unpipe|ee-first|destroy|once|wrappy|is-promise|math-intrinsics|call-bind|side-channel|get-intrinsic|function-bind|es-|has-|hasown|object-inspect|dunder-proto|gopd)/.test(u)],
   ['node http/net/streams', (u) => /^node:(_http|http|net|stream|internal\/(http|streams|stream_base|net|timers|process|async_hooks))/.test(u) || u.startsWith('node:internal/http')],

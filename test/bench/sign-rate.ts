@@ -2,7 +2,7 @@
 // header and claims the token server puts in a token. jose (WebCrypto, what the server used first)
 // and node:crypto's one-shot sign with a KeyObject (raw R‖S, what it uses now).
 import { KeyObject, randomBytes, sign } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, generateKeyPair } from 'jose';
 import { median } from './stats.ts';
 
 export interface SignRate {
@@ -53,7 +53,6 @@ export async function joseSignRate(runs = 5, ms = 1000): Promise<SignRate> {
 export async function nodeCryptoSignRate(runs = 5, ms = 1000): Promise<SignRate> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const key = KeyObject.from(privateKey);
-  void exportJWK;
   const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'bench', typ: 'JWT' })).toString('base64url');
   return rate(runs, ms, () => {
     const iat = Math.floor(Date.now() / 1000);

@@ -56,6 +56,7 @@ export function keyState(k: StoredKey, now: number): KeyState {
 export class KeyManager {
   private signer: (Signer & { until: number }) | undefined;
   private jwksJson = '{"keys":[]}';
+  private maintaining: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -64,8 +65,16 @@ export class KeyManager {
     private readonly audit: AuditLog,
   ) {}
 
-  /** Brings the key set up to date: first key, activation, retirement, next key, removal. */
-  async maintain(): Promise<void> {
+  /**
+   * Brings the key set up to date: first key, activation, retirement, next key, removal. Single-flight:
+   * concurrent callers (requests, the timer) share one run, so two runs cannot both add a key.
+   */
+  maintain(): Promise<void> {
+    this.maintaining ??= this.update().finally(() => (this.maintaining = undefined));
+    return this.maintaining;
+  }
+
+  private async update(): Promise<void> {
     const now = this.clock.now();
     let keys = await this.store.listKeys();
 
@@ -101,6 +110,7 @@ export class KeyManager {
 
   /** Starts a rotation now: a new key, published at once, signing after the pre-publication time. */
   async rotate(): Promise<StoredKey> {
+    await this.maintain();
     const now = this.clock.now();
     const keys = await this.store.listKeys();
     const pending = keys.find((k) => k.retiredAt === null && k.activatesAt > now);

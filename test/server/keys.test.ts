@@ -95,6 +95,14 @@ describe('signing key lifecycle', () => {
     expect((await keys.currentSigner()).kid).not.toBe(old);
   });
 
+  it('concurrent maintenance (many requests at the rotation point) adds one key, not several', async () => {
+    await keys.maintain();
+    clock.advance(30 * DAY - schedule.prepublishMs);
+    await Promise.all([keys.maintain(), keys.maintain(), keys.currentSigner(), keys.maintain()]);
+    expect(published()).toHaveLength(2);
+    expect((await store.listKeys()).length).toBe(2);
+  });
+
   it('a second rotate while a key is pending returns that key instead of stacking another', async () => {
     await keys.maintain();
     const a = await keys.rotate();

@@ -45,15 +45,14 @@ export class Sessions {
   async load(req: Request): Promise<{ session: Session; user: User } | undefined> {
     const id = readCookie(req, this.cookieName);
     if (!id || id.length > 100) return undefined;
-    const session = await this.store.getSession(hashSessionId(id));
-    if (!session) return undefined;
+    const found = await this.store.getSessionWithUser(hashSessionId(id));
+    if (!found) return undefined;
+    const { session, user } = found;
     const now = this.clock.now();
     if (now >= session.expiresAt || now - session.lastSeenAt >= this.o.idleMs) {
       await this.store.deleteSession(session.idHash);
       return undefined;
     }
-    const user = await this.store.getUserById(session.userId);
-    if (!user) return undefined;
     // One write a minute at most: the token endpoint stays read-only on the hot path.
     if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
       await this.store.touchSession(session.idHash, now);

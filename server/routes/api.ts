@@ -1,10 +1,11 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Context } from '../context.ts';
 import { HttpError, badRequest } from '../errors.ts';
 import { grantToken } from '../grant.ts';
 import { roleFor } from '../policy.ts';
 import type { User } from '../store/types.ts';
 import { jwksUrlOf } from '../grafana-config.ts';
+import { readJsonObject } from '../json-body.ts';
 
 export const TOKEN_REQUEST_HEADER = 'X-Grafana-SSO';
 
@@ -61,10 +62,9 @@ export function apiRoutes(ctx: Context): Router {
     });
   });
 
-  router.post('/api/token', fromExtension, express.json({ limit: '4kb' }), async (req, res) => {
+  router.post('/api/token', fromExtension, async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const body: unknown = req.body;
-    const instance = typeof body === 'object' && body !== null ? (body as { instance?: unknown }).instance : undefined;
+    const instance = (await readJsonObject(req, 4096))?.instance;
     if (typeof instance !== 'string' || instance === '') {
       throw badRequest('invalid_request', 'Send a JSON body like {"instance": "<id>"} with Content-Type: application/json');
     }

@@ -123,6 +123,11 @@ export class SqliteStore implements Store {
       session: db.prepare<[string], { id_hash: string; user_id: string; csrf_token: string; created_at: number; last_seen_at: number; expires_at: number }>(
         'SELECT * FROM sessions WHERE id_hash = ?',
       ),
+      sessionWithUser: db.prepare<[string], UserRow & { grants_json: string; s_csrf_token: string; s_created_at: number; s_last_seen_at: number; s_expires_at: number }>(
+        `SELECT u.*, (SELECT json_group_object(instance_id, grant_role) FROM user_grants WHERE user_id = u.id) AS grants_json,
+                s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`,
+      ),
       touch: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?'),
       audit: db.prepare('INSERT INTO audit_events (at, type, data_json) VALUES (?, ?, ?)'),
     };
@@ -226,6 +231,15 @@ export class SqliteStore implements Store {
   async getSession(idHash: string): Promise<Session | undefined> {
     const r = this.q.session.get(idHash);
     return r && { idHash: r.id_hash, userId: r.user_id, csrfToken: r.csrf_token, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at };
+  }
+
+  async getSessionWithUser(idHash: string): Promise<{ session: Session; user: User } | undefined> {
+    const r = this.q.sessionWithUser.get(idHash);
+    if (!r) return undefined;
+    return {
+      session: { idHash, userId: r.id, csrfToken: r.s_csrf_token, createdAt: r.s_created_at, lastSeenAt: r.s_last_seen_at, expiresAt: r.s_expires_at },
+      user: this.toUser(r, JSON.parse(r.grants_json) as Record<string, InstanceGrant>),
+    };
   }
 
   async touchSession(idHash: string, lastSeenAt: number): Promise<void> {

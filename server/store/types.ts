@@ -71,6 +71,8 @@ export interface Store {
 
   createSession(session: Session): Promise<void>;
   getSession(idHash: string): Promise<Session | undefined>;
+  /** The session and its user in one read: this runs on every token request. */
+  getSessionWithUser(idHash: string): Promise<{ session: Session; user: User } | undefined>;
   touchSession(idHash: string, lastSeenAt: number): Promise<void>;
   deleteSession(idHash: string): Promise<void>;
   deleteUserSessions(userId: string): Promise<number>;

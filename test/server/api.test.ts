@@ -93,11 +93,24 @@ describe('token API over HTTP', () => {
       [await post('[]'), 400, 'invalid_request'],
       [await post('{"instance":42}'), 400, 'invalid_request'],
       [await post('{}'), 400, 'invalid_request'],
-      [await post('null'), 400, 'invalid_json'], // strict JSON: only objects and arrays
+      [await post('null'), 400, 'invalid_request'],
+      [await post('"prod"'), 400, 'invalid_request'],
+      [await post('{"instance":"prod"}', 'application/json; charset=latin1'), 400, 'invalid_request'],
       [await post('instance=prod', 'application/x-www-form-urlencoded'), 400, 'invalid_request'],
       [await post(JSON.stringify({ instance: 'x'.repeat(5000) })), 413, 'payload_too_large'],
       [await post('{"instance":"nope"}'), 404, 'unknown_instance'],
       [await fetch(`${s.url}/api/nothing`), 404, 'not_found'],
+      [
+        await fetch(`${s.url}/api/token`, {
+          method: 'POST',
+          headers: { cookie, 'x-grafana-sso': '1', 'content-type': 'application/json' },
+          // A streamed body without Content-Length: the limit is enforced while reading.
+          body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(`{"instance":"${'x'.repeat(10_000)}"}`)), c.close()) }),
+          duplex: 'half',
+        } as RequestInit),
+        413,
+        'payload_too_large',
+      ],
       [await fetch(`${s.url}/open/%E0%A4%A`, { method: 'POST', headers: { cookie } }), 400, 'bad_request'],
       [
         await fetch(`${s.url}/api/token`, {
@@ -105,8 +118,8 @@ describe('token API over HTTP', () => {
           headers: { cookie, 'x-grafana-sso': '1', 'content-type': 'application/json', 'content-encoding': 'gzip' },
           body: 'not gzip',
         }),
-        400,
-        'bad_request',
+        415,
+        'unsupported_encoding',
       ],
     ];
     for (const [res, status, code] of cases) {

@@ -87,6 +87,9 @@ export function openSqliteStore(path: string): SqliteStore {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Audit rows append to the same last pages: checkpoint less often, so each page is copied back once
+  // for many commits instead of once for a few (the WAL may grow to ~40 MB between checkpoints).
+  db.pragma('wal_autocheckpoint = 10000');
   migrate(db);
   return new SqliteStore(db);
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 import { chromiumPath } from '../../browser/chromium.ts';
+import { waitFor } from '../../browser/harness.ts';
 import type { GrafanaStandin, RequestRecord } from '../../grafana/standin.ts';
 import { startStack } from '../../helpers/stack.ts';
 import { requestToken } from '../../helpers/token-server.ts';
@@ -166,15 +167,5 @@ function dropToken(worker: Worker): Promise<void> {
     const rules = await chrome.declarativeNetRequest.getSessionRules();
     await chrome.declarativeNetRequest.updateSessionRules({ removeRuleIds: rules.map((r) => r.id) });
   });
-}
-
-async function waitFor<T>(read: () => Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 

@@ -123,8 +123,14 @@ function parseUser(v: unknown): User | null {
   return { id: v.id, login: v.login, email: isString(v.email) ? v.email : '', name: isString(v.name) ? v.name : v.login };
 }
 
+// The header rule sets this header on every request to Grafana: only a plain header name, and never
+// one that browsers or servers treat specially (the token server refuses these too).
+const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const reservedHeaders = new Set(['cookie', 'host', 'origin', 'referer', 'content-type', 'content-length']);
+
 function parseInstance(v: unknown): GrafanaInstance | null {
   if (!isRecord(v) || !isString(v.id) || !isString(v.url) || !isString(v.headerName)) return null;
+  if (!headerToken.test(v.headerName) || reservedHeaders.has(v.headerName.toLowerCase())) return null;
   try {
     const url = new URL(v.url);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;

@@ -124,9 +124,8 @@ function securityHeaders(config: Config): RequestHandler {
   };
 }
 
-/** Body-parser errors carry `type` and `status`; map them to stable codes. */
+/** The form parser's errors carry `type` and `status`; map them to stable codes. */
 const PARSER_ERRORS: Record<string, [number, string, string]> = {
-  'entity.parse.failed': [400, 'invalid_json', 'The request body is not valid JSON'],
   'entity.too.large': [413, 'payload_too_large', 'The request body is too large'],
   'encoding.unsupported': [415, 'unsupported_encoding', 'Unsupported content encoding'],
   'charset.unsupported': [415, 'unsupported_charset', 'Unsupported charset'],

@@ -1,3 +1,4 @@
+import type { InstanceConfig } from './config.ts';
 import { HttpError } from './errors.ts';
 import type { Context } from './context.ts';
 import { roleFor } from './policy.ts';
@@ -9,7 +10,7 @@ import type { User } from './store/types.ts';
  * The one path from a signed-in user to a Grafana token, shared by the JSON API (extension) and the
  * home page's Open buttons: resolve the instance, apply policy, sign, audit.
  */
-export async function grantToken(ctx: Context, user: User, instanceId: string): Promise<MintedToken & { role: GrafanaRole }> {
+export async function grantToken(ctx: Context, user: User, instanceId: string): Promise<MintedToken & { role: GrafanaRole; instance: InstanceConfig }> {
   const instance = ctx.instance(instanceId);
   if (!instance) throw new HttpError(404, 'unknown_instance', `No Grafana instance "${instanceId}" is configured`);
   const role = roleFor(user, instance);
@@ -26,7 +27,7 @@ export async function grantToken(ctx: Context, user: User, instanceId: string): 
     lifetimeSeconds: ctx.config.tokenLifetimeSeconds,
   });
   await ctx.audit.record('token_minted', { user: user.id, login: user.login, instance: instance.id, role, jti: minted.jti, exp: minted.exp });
-  return { ...minted, role };
+  return { ...minted, role, instance };
 }
 
 /** `<grafana url><path>` with `auth_token` added to the query, for URL login. */

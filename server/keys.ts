@@ -36,8 +36,8 @@ export function keySchedule(o: { grafanaJwksCacheSeconds: number; tokenLifetimeS
 
 export interface Signer {
   kid: string;
-  /** The server holds a node:crypto KeyObject (fast one-shot signing); a WebCrypto key works too. */
-  key: KeyObject | CryptoKey;
+  /** A node:crypto P-256 private key (fast one-shot signing), checked by signingKey() when loaded. */
+  key: KeyObject;
 }
 
 export type KeyState = 'pending' | 'active' | 'retired';

@@ -1,4 +1,4 @@
-import type { InstanceConfig } from './config.ts';
+import type { Config, InstanceConfig } from './config.ts';
 import { roleRank, type GrafanaRole } from './roles.ts';
 import type { User } from './store/types.ts';
 
@@ -23,4 +23,12 @@ export function roleFor(user: User, instance: InstanceConfig): GrafanaRole | nul
   }
   if (best) return best;
   return allowed(instance.defaultRole) ? instance.defaultRole : null;
+}
+
+/** The instances a user may open, each with the role their tokens carry there. */
+export function accessibleInstances(config: Config, user: User): { instance: InstanceConfig; role: GrafanaRole }[] {
+  return config.instances.flatMap((instance) => {
+    const role = roleFor(user, instance);
+    return role ? [{ instance, role }] : [];
+  });
 }

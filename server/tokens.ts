@@ -50,30 +50,18 @@ export async function mintToken(o: {
     jti,
   };
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
-  const signature = sign('sha256', Buffer.from(input), { key: signingKey(o.signer.key), dsaEncoding: 'ieee-p1363' });
+  const signature = sign('sha256', Buffer.from(input), { key: o.signer.key, dsaEncoding: 'ieee-p1363' });
   return { token: `${input}.${signature.toString('base64url')}`, jti, iat, exp };
 }
 
 const base64url = (text: string): string => Buffer.from(text).toString('base64url');
 
-const checked = new WeakSet<KeyObject>();
-const converted = new WeakMap<CryptoKey, KeyObject>();
-
-/** A P-256 private KeyObject, whatever form the signer holds; anything else is refused, never used. */
-export function signingKey(key: KeyObject | CryptoKey): KeyObject {
-  let object: KeyObject;
-  if (key instanceof KeyObject) object = key;
-  else {
-    object = converted.get(key) ?? KeyObject.from(key);
-    converted.set(key, object);
+/** Checks that a key can sign ES256 (a P-256 private key) before it is ever used; refuses anything else. */
+export function signingKey(key: KeyObject): KeyObject {
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new TypeError('ES256 needs a P-256 private key');
   }
-  if (!checked.has(object)) {
-    if (object.type !== 'private' || object.asymmetricKeyType !== 'ec' || object.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      throw new TypeError('ES256 needs a P-256 private key');
-    }
-    checked.add(object);
-  }
-  return object;
+  return key;
 }
 
 // jti: 16 random bytes from a pooled buffer (one randomFillSync call per 256 ids, not one per id).

@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { Context } from '../context.ts';
 import { HttpError, badRequest } from '../errors.ts';
 import { grantToken } from '../grant.ts';
-import { roleFor } from '../policy.ts';
+import { accessibleInstances } from '../policy.ts';
 import type { User } from '../store/types.ts';
 import { jwksUrlOf } from '../grafana-config.ts';
 import { readJsonObject } from '../json-body.ts';
@@ -16,17 +16,19 @@ export function apiRoutes(ctx: Context): Router {
   const loginUrl = `${config.publicUrl}/login`;
   const ownOrigin = new URL(config.publicUrl).origin;
 
+  // Configuration does not change while the server runs: build the public view once.
+  const publicConfig = {
+    issuer: config.publicUrl,
+    loginUrl,
+    logoutUrl: `${config.publicUrl}/api/logout`,
+    tokenEndpoint: `${config.publicUrl}/api/token`,
+    sessionEndpoint: `${config.publicUrl}/api/session`,
+    jwksUrl: jwksUrlOf(config),
+    tokenHeader: TOKEN_REQUEST_HEADER,
+    instances: config.instances.map((i) => ({ id: i.id, name: i.name, url: i.url, headerName: i.headerName, default: i.id === config.defaultInstance })),
+  };
   router.get('/api/config', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json({
-      issuer: config.publicUrl,
-      loginUrl,
-      logoutUrl: `${config.publicUrl}/api/logout`,
-      tokenEndpoint: `${config.publicUrl}/api/token`,
-      sessionEndpoint: `${config.publicUrl}/api/session`,
-      jwksUrl: jwksUrlOf(config),
-      tokenHeader: TOKEN_REQUEST_HEADER,
-      instances: config.instances.map((i) => ({ id: i.id, name: i.name, url: i.url, headerName: i.headerName, default: i.id === config.defaultInstance })),
-    });
+    res.set('Cache-Control', 'no-cache').json(publicConfig);
   });
 
   /**
@@ -55,10 +57,7 @@ export function apiRoutes(ctx: Context): Router {
     const { user } = await signedIn(req);
     res.set('Cache-Control', 'no-store').json({
       user: { id: user.id, login: user.login, email: user.email, name: user.name },
-      instances: config.instances.flatMap((i) => {
-        const role = roleFor(user, i);
-        return role ? [{ id: i.id, role }] : [];
-      }),
+      instances: accessibleInstances(config, user).map(({ instance, role }) => ({ id: instance.id, role })),
     });
   });
 

@@ -4,7 +4,7 @@ import { checkFormOrigin, sameToken } from '../csrf.ts';
 import { HttpError } from '../errors.ts';
 import { grafanaUrlWithToken, grantToken, isSafePath } from '../grant.ts';
 import { grafanaSettings } from '../grafana-config.ts';
-import { roleFor } from '../policy.ts';
+import { accessibleInstances } from '../policy.ts';
 import { homePage } from '../views/pages.ts';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
@@ -17,10 +17,7 @@ export function homeRoutes(ctx: Context): Router {
   router.get('/', async (req, res) => {
     const auth = await ctx.sessions.load(req);
     if (!auth) return res.redirect(302, toLogin('/'));
-    const instances = ctx.config.instances.flatMap((instance) => {
-      const role = roleFor(auth.user, instance);
-      return role ? [{ instance, role }] : [];
-    });
+    const instances = accessibleInstances(ctx.config, auth.user);
     res.set('Cache-Control', 'no-store').type('html').send(homePage({ user: auth.user, csrf: auth.session.csrfToken, instances, isAdmin: auth.user.isAdmin }));
   });
 
@@ -34,8 +31,7 @@ export function homeRoutes(ctx: Context): Router {
     const path = body.path === undefined || body.path === '' ? '/' : body.path;
     if (!isSafePath(path)) throw new HttpError(400, 'invalid_path', 'path must be a path inside Grafana, starting with "/"');
     const minted = await grantToken(ctx, auth.user, String(req.params.instance));
-    const instance = ctx.instance(String(req.params.instance))!;
-    res.set('Cache-Control', 'no-store').redirect(303, grafanaUrlWithToken(instance.url, path, minted.token));
+    res.set('Cache-Control', 'no-store').redirect(303, grafanaUrlWithToken(minted.instance.url, path, minted.token));
   });
 
   router.get('/admin/grafana-config/:instance', async (req, res) => {

@@ -56,6 +56,9 @@ const MIGRATIONS: string[] = [
    CREATE INDEX sign_in_failures_subject ON sign_in_failures(subject, at);`,
 ];
 
+/** A user row with their grants as a JSON object, read in the same statement. */
+const USER_COLUMNS = `u.*, (SELECT json_group_object(instance_id, grant_role) FROM user_grants WHERE user_id = u.id) AS grants_json`;
+
 interface UserRow {
   id: string;
   login: string;
@@ -65,6 +68,7 @@ interface UserRow {
   disabled: number;
   is_admin: number;
   groups_json: string;
+  grants_json: string;
   created_at: number;
   updated_at: number;
 }
@@ -117,18 +121,14 @@ export class SqliteStore implements Store {
 
   constructor(private readonly db: Database.Database) {
     this.q = {
-      // The user and their grants in one statement: this runs on every token request.
-      userById: db.prepare<[string], UserRow & { grants_json: string }>(
-        "SELECT *, (SELECT json_group_object(instance_id, grant_role) FROM user_grants WHERE user_id = users.id) AS grants_json FROM users WHERE id = ?",
-      ),
-      userByLogin: db.prepare<[string], UserRow>('SELECT * FROM users WHERE login = ?'),
-      grants: db.prepare<[string], { instance_id: string; grant_role: InstanceGrant }>('SELECT instance_id, grant_role FROM user_grants WHERE user_id = ?'),
+      userById: db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ?`),
+      userByLogin: db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.login = ?`),
       session: db.prepare<[string], { id_hash: string; user_id: string; csrf_token: string; created_at: number; last_seen_at: number; expires_at: number }>(
         'SELECT * FROM sessions WHERE id_hash = ?',
       ),
-      sessionWithUser: db.prepare<[string], UserRow & { grants_json: string; s_csrf_token: string; s_created_at: number; s_last_seen_at: number; s_expires_at: number }>(
-        `SELECT u.*, (SELECT json_group_object(instance_id, grant_role) FROM user_grants WHERE user_id = u.id) AS grants_json,
-                s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at
+      // The session and its user in one statement: this runs on every token request.
+      sessionWithUser: db.prepare<[string], UserRow & { s_csrf_token: string; s_created_at: number; s_last_seen_at: number; s_expires_at: number }>(
+        `SELECT ${USER_COLUMNS}, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`,
       ),
       touch: db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?'),
@@ -166,7 +166,7 @@ export class SqliteStore implements Store {
 
   async getUserById(id: string): Promise<User | undefined> {
     const row = this.q.userById.get(id);
-    return row && this.toUser(row, JSON.parse(row.grants_json) as Record<string, InstanceGrant>);
+    return row && this.toUser(row);
   }
 
   async getUserByLogin(login: string): Promise<User | undefined> {
@@ -175,7 +175,7 @@ export class SqliteStore implements Store {
   }
 
   async listUsers(): Promise<User[]> {
-    const rows = this.db.prepare('SELECT * FROM users ORDER BY login').all() as UserRow[];
+    const rows = this.db.prepare(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.login`).all() as UserRow[];
     return rows.map((r) => this.toUser(r));
   }
 
@@ -241,7 +241,7 @@ export class SqliteStore implements Store {
     if (!r) return undefined;
     return {
       session: { idHash, userId: r.id, csrfToken: r.s_csrf_token, createdAt: r.s_created_at, lastSeenAt: r.s_last_seen_at, expiresAt: r.s_expires_at },
-      user: this.toUser(r, JSON.parse(r.grants_json) as Record<string, InstanceGrant>),
+      user: this.toUser(r),
     };
   }
 
@@ -340,12 +340,8 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM sign_in_failures WHERE at <= ?').run(before);
   }
 
-  private toUser(r: UserRow, knownGrants?: Record<string, InstanceGrant>): User {
-    let grants = knownGrants;
-    if (!grants) {
-      grants = {};
-      for (const g of this.q.grants.all(r.id)) grants[g.instance_id] = g.grant_role;
-    }
+  private toUser(r: UserRow): User {
+    const grants = JSON.parse(r.grants_json) as Record<string, InstanceGrant>;
     return {
       id: r.id,
       login: r.login,

@@ -1,7 +1,6 @@
 // The extension's footprint: the JavaScript the popup and the service worker load (their entry and
 // every module it imports statically, followed through the built files), raw and gzip, and the
 // permissions the built manifest asks for.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,16 +18,6 @@ export interface Footprint {
   permissions: string[];
   hostPermissions: string[];
   optionalHostPermissions: string[];
-}
-
-/** `vite build` of the production extension (no test hosts, no preset server) into `outDir`. */
-export function buildExtension(root: string, outDir: string, env: Record<string, string> = {}): void {
-  const clean: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const key of Object.keys(clean)) if (key.startsWith('VITEST') || key === 'TEST') delete clean[key];
-  if (!env.GRAFANA_SSO_TEST_HOSTS) delete clean.GRAFANA_SSO_TEST_HOSTS;
-  delete clean.GRAFANA_SSO_SERVER_URL;
-  const r = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: root, env: clean, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 export function measureFootprint(dist: string): Footprint {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchClick } from './click/click.ts';
 import { breakdown, summariseProfile, TOKEN_REQUEST_WORK } from './cpu-profile.ts';
-import { buildExtension, measureFootprint } from './footprint.ts';
+import { buildExtension } from '../browser/harness.ts';
+import { measureFootprint } from './footprint.ts';
 import { currentLoad, describeMachine } from './machine.ts';
 import { renderMachine, renderProfile, renderSettings, renderTable, type BenchResults } from './report.ts';
 import { joseSignRate, nodeCryptoSignRate } from './sign-rate.ts';
@@ -37,7 +38,7 @@ const step = (what: string) => process.stderr.write(`▶ ${what}\n`);
 if (wanted('footprint')) {
   step('footprint: vite build (production) → bench-results/extension');
   const dist = join(out, 'extension');
-  buildExtension(root, dist);
+  buildExtension(dist);
   results.footprint = measureFootprint(dist);
 }
 
@@ -69,7 +70,7 @@ if (wanted('session')) {
 
 if (wanted('click')) {
   step('click → signed-in Grafana: real Chromium with the built extension');
-  results.click = await benchClick({ root, outDir: join(out, 'extension-test'), iterations: results.settings.clickIterations });
+  results.click = await benchClick({ outDir: join(out, 'extension-test'), iterations: results.settings.clickIterations });
 }
 
 results.machine.loadAtEnd = currentLoad();

@@ -12,17 +12,30 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export const distTest = join(root, 'dist-test');
 
 /**
+ * `vite build` of the extension into `outDir`, with `env` (build presets) and nothing else inherited
+ * that would change the build: no vitest variables (vite.config.ts skips the extension plugins under
+ * vitest), no preset server or test hosts unless given.
+ */
+export function buildExtension(outDir: string, env: Record<string, string> = {}): void {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(clean)) if (key.startsWith('VITEST') || key === 'TEST') delete clean[key];
+  delete clean.GRAFANA_SSO_TEST_HOSTS;
+  delete clean.GRAFANA_SSO_SERVER_URL;
+  const result = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: root,
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/**
  * Builds the extension for tests: host permissions for 127.0.0.1 (server, Grafana) and localhost
  * (the "other site") are granted at install, since a headless browser cannot click a permission
- * prompt; alarms may be shorter than 30 s. Output: dist-test/.
+ * prompt; alarms may be shorter than 30 s. Output: dist-test/ unless told otherwise.
  */
-export function buildTestExtension(): void {
-  const env: NodeJS.ProcessEnv = { ...process.env, GRAFANA_SSO_TEST_HOSTS: 'http://127.0.0.1/*,http://localhost/*' };
-  // vite.config.ts skips the extension plugins under vitest: this build is not a vitest run.
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'TEST') delete env[key];
-  delete env.GRAFANA_SSO_SERVER_URL;
-  const result = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: root, env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
+export function buildTestExtension(outDir = distTest): void {
+  buildExtension(outDir, { GRAFANA_SSO_TEST_HOSTS: 'http://127.0.0.1/*,http://localhost/*' });
 }
 
 export interface LoadedExtension {
@@ -34,14 +47,15 @@ export interface LoadedExtension {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(): Promise<LoadedExtension> {
+/** Headless Chromium with the unpacked extension in `dir` loaded, in a fresh profile. */
+export async function launchWithExtension(dir = distTest): Promise<LoadedExtension> {
   const profile = mkdtempSync(join(tmpdir(), 'grafana-sso-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
     args: [
-      `--disable-extensions-except=${distTest}`,
-      `--load-extension=${distTest}`,
+      `--disable-extensions-except=${dir}`,
+      `--load-extension=${dir}`,
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
@@ -51,7 +65,7 @@ export async function launchWithExtension(): Promise<LoadedExtension> {
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const id = new URL(worker.url()).host;
-  const manifest = JSON.parse(readFileSync(join(distTest, 'manifest.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   return {
     context,
     worker,

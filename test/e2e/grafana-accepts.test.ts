@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import { requestToken, signInWithForm } from '../helpers/token-server.ts';
+import { openFromHome, requestToken, signInWithForm } from '../helpers/token-server.ts';
 import { startStack, type Stack } from '../helpers/stack.ts';
 
 /**
@@ -47,14 +47,7 @@ describe('Grafana accepts the tokens the server mints', () => {
   });
 
   it('opens a dashboard by URL token (url_login) through the home page’s Open button', async () => {
-    const home = await (await fetch(`${stack.server.url}/`, { headers: { cookie: alice } })).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(home)![1]!;
-    const open = await fetch(`${stack.server.url}/open/prod`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: alice, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf, path: '/d/http-latency/http-latency?orgId=1' }),
-    });
+    const open = await openFromHome(stack.server.url, alice, 'prod', '/d/http-latency/http-latency?orgId=1');
     const target = open.headers.get('location')!;
     expect(target.startsWith(`${stack.grafana.prod!.url}/d/http-latency/http-latency?orgId=1&auth_token=`)).toBe(true);
     const page = await fetch(target, { redirect: 'manual' });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/stack.ts';
-import { signInWithForm } from '../helpers/token-server.ts';
+import { openFromHome, signInWithForm } from '../helpers/token-server.ts';
 
 /** Waits until the process has printed a line matching `pattern`; returns everything printed so far. */
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
@@ -64,14 +64,7 @@ describe('README quick start', () => {
 
     const base = `http://127.0.0.1:${port}`;
     const cookie = await signInWithForm(base, 'admin', password!);
-    const home = await (await fetch(`${base}/`, { headers: { cookie } })).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(home)![1]!;
-    const open = await fetch(`${base}/open/grafana`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf }),
-    });
+    const open = await openFromHome(base, cookie, 'grafana');
     const token = new URL(open.headers.get('location')!).searchParams.get('auth_token')!;
     const user = await fetch(`http://127.0.0.1:${grafanaPort}/api/user`, { headers: { 'X-JWT-Assertion': token } });
     expect(user.status).toBe(200);

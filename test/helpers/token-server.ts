@@ -110,22 +110,45 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   };
 }
 
-/** GET /login for the CSRF cookie and field, then POST the form; returns the session Cookie header. */
-export async function signInWithForm(baseUrl: string, login: string, password: string): Promise<string> {
-  const page = await fetch(`${baseUrl}/login`);
-  const csrfCookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!csrf) throw new Error('login page has no CSRF field');
-  const res = await fetch(`${baseUrl}/login`, {
+/** The CSRF field of a server-rendered form. */
+export function csrfField(html: string): string {
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!csrf) throw new Error('the page has no CSRF field');
+  return csrf;
+}
+
+/** GET /login: the page, and its CSRF cookie and field as a browser would hold them. */
+export async function loginForm(baseUrl: string, query = '') {
+  const page = await fetch(`${baseUrl}/login${query}`);
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const html = await page.text();
+  return { page, html, cookie, csrf: csrfField(html) };
+}
+
+/** POSTs a form as a browser does, without following the redirect. */
+export function postForm(url: string, cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  return fetch(url, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
-    body: new URLSearchParams({ login, password, csrf, return_to: '/' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...headers },
+    body: new URLSearchParams(fields),
   });
+}
+
+/** Signs in through the login form; returns the session Cookie header. */
+export async function signInWithForm(baseUrl: string, login: string, password: string): Promise<string> {
+  const form = await loginForm(baseUrl);
+  const res = await postForm(`${baseUrl}/login`, form.cookie, { login, password, csrf: form.csrf, return_to: '/' });
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
   const session = res.headers.getSetCookie().find((c) => c.includes('grafana_sso_session='));
   if (!session) throw new Error('sign-in set no session cookie');
   return session.split(';')[0]!;
+}
+
+/** Presses the home page's Open button of an instance: answers the 303 to Grafana (not followed). */
+export async function openFromHome(baseUrl: string, cookie: string, instance: string, path?: string) {
+  const home = await (await fetch(`${baseUrl}/`, { headers: { cookie } })).text();
+  return postForm(`${baseUrl}/open/${instance}`, cookie, { csrf: csrfField(home), ...(path === undefined ? {} : { path }) });
 }
 
 /** POST /api/token as the extension does. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { requestToken, signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
+import { loginForm, postForm, requestToken, signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
 
 describe('deployment behind https, and per-address throttling', () => {
   let s: RunningTokenServer | undefined;
@@ -30,16 +30,8 @@ describe('deployment behind https, and per-address throttling', () => {
 
   it('throttles failed sign-ins per client address across accounts', async () => {
     s = await startTokenServer({ settings: { signInMaxFailuresPerIp: 4 }, users: [{ login: 'carol', password: 'carol-password-1' }] });
-    const page = await fetch(`${s.url}/login`);
-    const csrfCookie = page.headers.get('set-cookie')!.split(';')[0]!;
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-    const attempt = (login: string, password: string) =>
-      fetch(`${s!.url}/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
-        body: new URLSearchParams({ login, password, csrf }),
-      });
+    const form = await loginForm(s.url);
+    const attempt = (login: string, password: string) => postForm(`${s!.url}/login`, form.cookie, { login, password, csrf: form.csrf });
     // Four different accounts, one wrong password each: no account reaches its own limit.
     for (const login of ['u1', 'u2', 'u3', 'u4']) expect((await attempt(login, 'guess-guess-1')).status).toBe(401);
     const blocked = await attempt('carol', 'carol-password-1');

@@ -1,21 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestToken, signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
+import { csrfField, loginForm, postForm, requestToken, signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
 
-/** Fetches the login page and returns its CSRF cookie and field, as a browser would hold them. */
-async function loginForm(url: string) {
-  const page = await fetch(`${url}/login?return_to=/somewhere`);
-  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const html = await page.text();
-  return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(html)![1]!, html, page };
-}
-
-const post = (url: string, cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...headers },
-    body: new URLSearchParams(fields),
-  });
+const loginPageOf = (url: string) => loginForm(url, '?return_to=/somewhere');
+const post = (url: string, cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}) => postForm(`${url}/login`, cookie, fields, headers);
 
 describe('sign-in, sessions and sign-out', () => {
   let s: RunningTokenServer;
@@ -33,7 +20,7 @@ describe('sign-in, sessions and sign-out', () => {
   afterAll(() => s.close());
 
   it('serves a login form that works without JavaScript, with a CSRF field and no inline script', async () => {
-    const { html, page, cookie } = await loginForm(s.url);
+    const { html, page, cookie } = await loginPageOf(s.url);
     expect(page.status).toBe(200);
     expect(html).toMatch(/<form method="post" action="\/login">/);
     expect(html).not.toMatch(/<script/);
@@ -43,7 +30,7 @@ describe('sign-in, sessions and sign-out', () => {
   });
 
   it('signs in: new HttpOnly SameSite=Lax session cookie, redirect to the same-site return path', async () => {
-    const { cookie, csrf } = await loginForm(s.url);
+    const { cookie, csrf } = await loginPageOf(s.url);
     const planted = 'grafana_sso_session=planted-by-attacker';
     const res = await post(s.url, `${cookie}; ${planted}`, { login: 'alice', password: 'alice-password-1', csrf, return_to: '/somewhere' });
     expect(res.status).toBe(303);
@@ -58,14 +45,14 @@ describe('sign-in, sessions and sign-out', () => {
 
   it('never redirects off-site after sign-in', async () => {
     for (const target of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
-      const { cookie, csrf } = await loginForm(s.url);
+      const { cookie, csrf } = await loginPageOf(s.url);
       const res = await post(s.url, cookie, { login: 'alice', password: 'alice-password-1', csrf, return_to: target });
       expect(res.headers.get('location')).toBe('/');
     }
   });
 
   it('refuses a form without the matching CSRF token, and a form posted from another site', async () => {
-    const { cookie, csrf } = await loginForm(s.url);
+    const { cookie, csrf } = await loginPageOf(s.url);
     const noToken = await post(s.url, cookie, { login: 'alice', password: 'alice-password-1' });
     expect(noToken.status).toBe(403);
     expect(noToken.headers.getSetCookie().some((c) => c.startsWith('grafana_sso_session='))).toBe(false);
@@ -74,7 +61,7 @@ describe('sign-in, sessions and sign-out', () => {
   });
 
   it('answers a wrong password with 401 and the same message as an unknown login, and audits it', async () => {
-    const { cookie, csrf } = await loginForm(s.url);
+    const { cookie, csrf } = await loginPageOf(s.url);
     const wrong = await post(s.url, cookie, { login: 'bob', password: 'nope-nope-nope', csrf });
     const unknown = await post(s.url, cookie, { login: 'nobody', password: 'nope-nope-nope', csrf });
     expect(wrong.status).toBe(401);
@@ -87,7 +74,7 @@ describe('sign-in, sessions and sign-out', () => {
   });
 
   it('throttles failed sign-ins per account with a clear 429, even for the right password', async () => {
-    const { cookie, csrf } = await loginForm(s.url);
+    const { cookie, csrf } = await loginPageOf(s.url);
     for (let i = 0; i < 3; i++) expect((await post(s.url, cookie, { login: 'carol', password: 'wrong-password', csrf })).status).toBe(401);
     const blocked = await post(s.url, cookie, { login: 'carol', password: 'carol-password-1', csrf });
     expect(blocked.status).toBe(429);
@@ -119,7 +106,7 @@ describe('sign-in, sessions and sign-out', () => {
     const res = await requestToken(s.url, cookie, 'g');
     expect(res.status).toBe(403);
     expect((await res.json()).code).toBe('access_denied');
-    const { cookie: c2, csrf } = await loginForm(s.url);
+    const { cookie: c2, csrf } = await loginPageOf(s.url);
     const again = await post(s.url, c2, { login: 'dave', password: 'dave-password-12', csrf });
     expect(again.status).toBe(401);
     expect(await again.text()).toContain('disabled');
@@ -131,9 +118,8 @@ describe('sign-in, sessions and sign-out', () => {
     const home = await fetch(`${s.url}/`, { headers: { cookie } });
     const html = await home.text();
     expect(html).toContain('action="/open/g"');
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-    const open = (fields: Record<string, string>) =>
-      fetch(`${s.url}/open/g`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+    const csrf = csrfField(html);
+    const open = (fields: Record<string, string>) => postForm(`${s.url}/open/g`, cookie, fields);
     const ok = await open({ csrf, path: '/d/abc/my-dash?orgId=1' });
     expect(ok.status).toBe(303);
     const location = new URL(ok.headers.get('location')!);
@@ -161,14 +147,14 @@ describe('sign-in, sessions and sign-out', () => {
 
   it('sign-out by form destroys the session', async () => {
     const cookie = await signInWithForm(s.url, 'alice', 'alice-password-1');
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await (await fetch(`${s.url}/`, { headers: { cookie } })).text())![1]!;
-    const out = await fetch(`${s.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }) });
+    const csrf = csrfField(await (await fetch(`${s.url}/`, { headers: { cookie } })).text());
+    const out = await postForm(`${s.url}/logout`, cookie, { csrf });
     expect(out.status).toBe(303);
     expect((await requestToken(s.url, cookie, 'g')).status).toBe(401);
   });
 
   it('answers malformed forms with a 4xx page, not a crash', async () => {
-    const { cookie, csrf } = await loginForm(s.url);
+    const { cookie, csrf } = await loginPageOf(s.url);
     expect((await post(s.url, cookie, { csrf })).status).toBe(400);
     const huge = await post(s.url, cookie, { csrf, login: 'x', password: 'y'.repeat(20_000) });
     expect(huge.status).toBe(413);

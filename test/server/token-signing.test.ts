@@ -14,25 +14,22 @@ const user: User = { id: '6f1c', login: 'zoë', email: 'zoe@example.com', name: 
 describe('token signing with node:crypto', () => {
   it('produces the header and payload bytes of jose SignJWT and a signature jose verifies', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const keyObject = KeyObject.from(privateKey);
-    for (const key of [privateKey, keyObject]) {
-      const minted = await mintToken({ signer: { kid: 'k1', key }, issuer: config.publicUrl, instance: config.instances[0]!, user, role: 'Viewer', nowMs: NOW, lifetimeSeconds: 300 });
-      const iat = Math.floor(NOW / 1000);
-      const reference = await new SignJWT({ login: user.login, email: user.email, name: user.name, role: 'Viewer' })
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'JWT' })
-        .setSubject(user.id)
-        .setIssuer(config.publicUrl)
-        .setAudience(config.instances[0]!.audience)
-        .setIssuedAt(iat)
-        .setNotBefore(iat)
-        .setExpirationTime(iat + 300)
-        .setJti(minted.jti)
-        .sign(privateKey);
-      const [header, payload, signature] = minted.token.split('.');
-      expect(`${header}.${payload}`).toBe(reference.split('.').slice(0, 2).join('.'));
-      expect(Buffer.from(signature!, 'base64url')).toHaveLength(64);
-      await expect(jwtVerify(minted.token, publicKey, { currentDate: new Date(NOW), algorithms: ['ES256'] })).resolves.toBeTruthy();
-    }
+    const minted = await mintToken({ signer: { kid: 'k1', key: KeyObject.from(privateKey) }, issuer: config.publicUrl, instance: config.instances[0]!, user, role: 'Viewer', nowMs: NOW, lifetimeSeconds: 300 });
+    const iat = Math.floor(NOW / 1000);
+    const reference = await new SignJWT({ login: user.login, email: user.email, name: user.name, role: 'Viewer' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer(config.publicUrl)
+      .setAudience(config.instances[0]!.audience)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(iat + 300)
+      .setJti(minted.jti)
+      .sign(privateKey);
+    const [header, payload, signature] = minted.token.split('.');
+    expect(`${header}.${payload}`).toBe(reference.split('.').slice(0, 2).join('.'));
+    expect(Buffer.from(signature!, 'base64url')).toHaveLength(64);
+    await expect(jwtVerify(minted.token, publicKey, { currentDate: new Date(NOW), algorithms: ['ES256'] })).resolves.toBeTruthy();
   });
 
   it('gives every token its own jti', async () => {

@@ -1,3 +1,4 @@
+import { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, importJWK } from 'jose';
 import { validateConfig } from '../../server/config.ts';
@@ -11,7 +12,7 @@ describe('token claims (grafana-jwt.md §7)', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const config = validateConfig({ publicUrl: 'https://sso.example.com', instances: [{ id: 'prod', url: 'https://g.example.com' }] });
     const user: User = { id: '6f1c', login: 'alice', email: 'alice@example.com', name: 'Alice A', passwordHash: 'x', disabled: false, isAdmin: false, groups: ['devs'], grants: {}, createdAt: 0, updatedAt: 0 };
-    const minted = await mintToken({ signer: { kid: 'k1', key: privateKey }, issuer: config.publicUrl, instance: config.instances[0]!, user, role: 'Editor', nowMs: NOW + 999, lifetimeSeconds: 300 });
+    const minted = await mintToken({ signer: { kid: 'k1', key: KeyObject.from(privateKey) }, issuer: config.publicUrl, instance: config.instances[0]!, user, role: 'Editor', nowMs: NOW + 999, lifetimeSeconds: 300 });
 
     expect(decodeProtectedHeader(minted.token)).toEqual({ alg: 'ES256', kid: 'k1', typ: 'JWT' });
     // The raw R‖S signature JOSE specifies is 64 bytes for P-256, not DER.

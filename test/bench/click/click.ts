@@ -7,16 +7,11 @@
 // header rules and refresh alarm are dropped first, as when a token has expired, so the click waits
 // for POST /api/token. Reference, in the same run: the same stand-in page opened in a new tab
 // (window.open) with a token already in its URL: what the browser and Grafana's page cost anyway.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Worker } from 'playwright-core';
-import { chromiumPath } from '../../browser/chromium.ts';
-import { waitFor } from '../../browser/harness.ts';
+import type { BrowserContext, Worker } from 'playwright-core';
+import { buildTestExtension, launchWithExtension, waitFor, type LoadedExtension } from '../../browser/harness.ts';
 import type { GrafanaStandin, RequestRecord } from '../../grafana/standin.ts';
 import { startStack } from '../../helpers/stack.ts';
 import { requestToken } from '../../helpers/token-server.ts';
-import { buildExtension } from '../footprint.ts';
 import { median } from '../stats.ts';
 
 export interface Timing {
@@ -36,33 +31,16 @@ export interface ClickResult {
 
 const alice = { login: 'alice', password: 'correct horse battery', grants: { grafana: 'Editor' as const } };
 
-export async function benchClick(o: { root: string; outDir: string; iterations: number }): Promise<ClickResult> {
+export async function benchClick(o: { outDir: string; iterations: number }): Promise<ClickResult> {
   // A test build (host permissions for 127.0.0.1 granted at install: headless Chromium cannot click
   // a permission prompt) in the benchmark's own folder, so the browser tests' dist-test/ is untouched.
-  buildExtension(o.root, o.outDir, { GRAFANA_SSO_TEST_HOSTS: 'http://127.0.0.1/*,http://localhost/*' });
+  buildTestExtension(o.outDir);
   const stack = await startStack({ users: [alice] });
   const grafana = stack.grafana.grafana!;
-  const profile = mkdtempSync(join(tmpdir(), 'grafana-sso-bench-profile-'));
-  let context: BrowserContext | undefined;
+  let ext: LoadedExtension | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath(),
-      headless: true,
-      args: [
-        `--disable-extensions-except=${o.outDir}`,
-        `--load-extension=${o.outDir}`,
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-gpu',
-      ],
-    });
-    const ctx = context;
-    const worker = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));
-    const id = new URL(worker.url()).host;
-    const manifest = JSON.parse(readFileSync(join(o.outDir, 'manifest.json'), 'utf8')) as { action: { default_popup: string } };
-    const popupUrl = `chrome-extension://${id}/${manifest.action.default_popup}`;
+    ext = await launchWithExtension(o.outDir);
+    const { context: ctx, worker, popupUrl } = ext;
 
     // Configure the server, sign in on its login page, wait for the worker's first token.
     await worker.evaluate((serverUrl) => chrome.storage.local.set({ options: { serverUrl } }), stack.server.url);
@@ -116,9 +94,8 @@ export async function benchClick(o: { root: string; outDir: string; iterations: 
     const summary = (t: Timing[]): Timing => ({ totalMs: median(t.map((x) => x.totalMs)), pageMs: median(t.map((x) => x.pageMs)) });
     return { iterations: o.iterations, cached: summary(runs.cached), uncached: summary(runs.uncached), reference: summary(runs.reference), runs };
   } finally {
-    await context?.close();
+    await ext?.close();
     await stack.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

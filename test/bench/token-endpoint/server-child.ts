@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import Database from 'better-sqlite3';
 import type { RequestHandler } from 'express';
-import { randomBytes, scryptSync } from 'node:crypto';
+import { hashPassword } from '../../../server/passwords.ts';
 import { signInWithForm, startTokenServer } from '../../helpers/token-server.ts';
 
 const userCount = Number(process.env.BENCH_USERS ?? 200);
@@ -35,9 +35,7 @@ const server = await startTokenServer({
 // (N = 2^10): the real form and the real verification run for each sign-in, without the ~250 ms a
 // production-cost hash takes on a loaded 2-core machine (200 of them would dominate the setup).
 const password = 'bench-password-1';
-const salt = randomBytes(16);
-const cost = { N: 2 ** 10, r: 8, p: 1 };
-const passwordHash = ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), scryptSync(password.normalize('NFKC'), salt, 32, cost).toString('base64url')].join('$');
+const passwordHash = await hashPassword(password, { N: 2 ** 10, r: 8, p: 1 });
 const now = server.clock.now();
 for (let i = 0; i < userCount; i++) {
   const groups = i % 3 === 0 ? ['devs'] : i % 3 === 1 ? ['ops', 'devs'] : [];

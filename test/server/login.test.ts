@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSessionId } from '../../server/sessions.ts';
 import { csrfField, loginForm, postForm, requestToken, signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
 
 const loginPageOf = (url: string) => loginForm(url, '?return_to=/somewhere');
@@ -27,6 +28,7 @@ describe('sign-in, sessions and sign-out', () => {
     expect(cookie).toMatch(/^grafana_sso_login_csrf=/);
     expect(page.headers.get('set-cookie')).toMatch(/HttpOnly/i);
     expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
   it('signs in: new HttpOnly SameSite=Lax session cookie, redirect to the same-site return path', async () => {
@@ -40,6 +42,10 @@ describe('sign-in, sessions and sign-out', () => {
     expect(set).toMatch(/SameSite=Lax/);
     expect(set).toMatch(/Path=\//);
     expect(set).not.toContain('planted-by-attacker');
+    // The store keeps only the SHA-256 of the session id: a copy of the database opens no session.
+    const id = decodeURIComponent(set.split(';')[0]!.split('=')[1]!);
+    expect(await s.store.getSession(id)).toBeUndefined();
+    expect(await s.store.getSession(hashSessionId(id))).toMatchObject({ userId: (await s.store.getUserByLogin('alice'))!.id });
     expect((await s.store.listAudit(20)).some((e) => e.type === 'sign_in' && e.login === 'alice')).toBe(true);
   });
 

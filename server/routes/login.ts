@@ -3,7 +3,7 @@ import type { Context } from '../context.ts';
 import { checkFormOrigin, loginCsrfCookie, loginCsrfToken, sameToken } from '../csrf.ts';
 import { readCookie } from '../cookies.ts';
 import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
-import { isSafePath } from '../grant.ts';
+import { resolveInside } from '../target-url.ts';
 import { loginPage } from '../views/pages.ts';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
@@ -12,7 +12,12 @@ const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit:
 export function loginRoutes(ctx: Context): Router {
   const router = Router();
   const secure = ctx.config.publicUrl.startsWith('https://');
-  const returnToOf = (v: unknown) => (isSafePath(v) ? v : '/');
+  // Normalised and kept on this server; anything else goes home.
+  const ownOrigin = new URL(ctx.config.publicUrl).origin;
+  const returnToOf = (v: unknown) => {
+    const url = resolveInside(ownOrigin, v);
+    return url ? url.pathname + url.search + url.hash : '/';
+  };
   const field = (req: Request, name: string): string => {
     const v = (req.body as Record<string, unknown> | undefined)?.[name];
     return typeof v === 'string' ? v : '';

@@ -4,7 +4,12 @@ import type { Clock } from './clock.ts';
 import { readCookie } from './cookies.ts';
 import type { Session, Store, User } from './store/types.ts';
 
-const TOUCH_EVERY_MS = 60_000;
+/**
+ * How often an active session's last use is written: at most once a minute (the token endpoint stays
+ * read-only on the hot path), and always well inside the idle time, so a session used more often than
+ * its idle time never reaches it.
+ */
+export const touchIntervalMs = (idleMs: number): number => Math.min(60_000, Math.floor(idleMs / 4));
 
 export const hashSessionId = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
@@ -15,6 +20,7 @@ export const hashSessionId = (id: string): string => createHash('sha256').update
  */
 export class Sessions {
   readonly cookieName: string;
+  private readonly touchEveryMs: number;
 
   constructor(
     private readonly store: Store,
@@ -22,6 +28,7 @@ export class Sessions {
     private readonly o: { secure: boolean; idleMs: number; absoluteMs: number },
   ) {
     this.cookieName = o.secure ? '__Host-grafana_sso_session' : 'grafana_sso_session';
+    this.touchEveryMs = touchIntervalMs(o.idleMs);
   }
 
   /** A brand-new session (sign-in always gets a new id, so a planted cookie is worthless). */
@@ -53,8 +60,7 @@ export class Sessions {
       await this.store.deleteSession(session.idHash);
       return undefined;
     }
-    // One write a minute at most: the token endpoint stays read-only on the hot path.
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+    if (now - session.lastSeenAt >= this.touchEveryMs) {
       await this.store.touchSession(session.idHash, now);
       session.lastSeenAt = now;
     }

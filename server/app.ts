@@ -4,7 +4,10 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
 import { HttpError } from './errors.ts';
+import type { HashQueueLimits } from './hash-queue.ts';
 import { KeyManager, keySchedule } from './keys.ts';
+import { DEFAULT_HASH_QUEUE, PasswordSignIn } from './password-sign-in.ts';
+import { RECOMMENDED_COST, type ScryptCost } from './passwords.ts';
 import { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
@@ -29,6 +32,9 @@ export interface AppDeps {
   log?: (message: string) => void;
   /** Run key and session maintenance every minute (default true). */
   timers?: boolean;
+  /** scrypt cost of new and re-hashed passwords (default RECOMMENDED_COST); tests and benchmarks lower it. */
+  passwordCost?: ScryptCost;
+  hashQueue?: HashQueueLimits;
 }
 
 /** Builds the Express app and its services. Listening is the caller's business (cli.ts, tests). */
@@ -39,6 +45,19 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   const audit = new AuditLog(store, clock, config.auditLog);
   const keys = new KeyManager(store, clock, keySchedule(config), audit);
   const instances = new Map(config.instances.map((i) => [i.id, i]));
+  const throttle = new SignInThrottle(store, clock, {
+    maxPerAccount: config.signInMaxFailuresPerAccount,
+    maxPerIp: config.signInMaxFailuresPerIp,
+    windowMs: config.signInFailureWindowMinutes * 60_000,
+  });
+  const passwordSignIn = await PasswordSignIn.create({
+    store,
+    clock,
+    audit,
+    throttle,
+    cost: deps.passwordCost ?? RECOMMENDED_COST,
+    queue: deps.hashQueue ?? DEFAULT_HASH_QUEUE,
+  });
   const ctx: Context = {
     config,
     store,
@@ -51,11 +70,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionAbsoluteHours * 3600_000,
     }),
-    throttle: new SignInThrottle(store, clock, {
-      maxPerAccount: config.signInMaxFailuresPerAccount,
-      maxPerIp: config.signInMaxFailuresPerIp,
-      windowMs: config.signInFailureWindowMinutes * 60_000,
-    }),
+    throttle,
+    passwordSignIn,
     instance: (id) => instances.get(id),
   };
   await keys.maintain();

@@ -2,7 +2,6 @@ import express, { Router, type Request } from 'express';
 import type { Context } from '../context.ts';
 import { checkFormOrigin, loginCsrfCookie, loginCsrfToken, sameToken } from '../csrf.ts';
 import { readCookie } from '../cookies.ts';
-import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
 import { resolveInside } from '../target-url.ts';
 import { loginPage } from '../views/pages.ts';
 
@@ -47,26 +46,17 @@ export function loginRoutes(ctx: Context): Router {
     if (!login || !password || login.length > 200 || password.length > 1024) {
       return again(400, 'Enter your login and password.');
     }
+    const outcome = await ctx.passwordSignIn.attempt(login, password, req.ip ?? 'unknown');
+    if (!outcome.ok) {
+      if (outcome.retryAfterSeconds) res.set('Retry-After', String(outcome.retryAfterSeconds));
+      return again(outcome.status, outcome.message);
+    }
+    const { user } = outcome;
     const ip = req.ip ?? 'unknown';
-    const wait = await ctx.throttle.retryAfter(login, ip);
-    if (wait > 0) {
-      await ctx.audit.record('sign_in_throttled', { login, ip });
-      res.set('Retry-After', String(wait));
-      return again(429, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`);
-    }
-
-    const user = await ctx.store.getUserByLogin(login);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user || !ok || user.disabled) {
-      await ctx.throttle.failed(login, ip);
-      await ctx.audit.record('sign_in_failed', { login, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
-      return again(401, user && ok ? 'This account is disabled.' : 'Wrong login or password.');
-    }
 
     // A new session id at every sign-in: a session cookie planted before sign-in is worthless.
     await ctx.sessions.end(req);
     await ctx.sessions.create(res, user.id);
-    await ctx.throttle.succeeded(login);
     await ctx.audit.record('sign_in', { user: user.id, login: user.login, ip });
     res.redirect(303, returnTo);
   });

@@ -7,7 +7,7 @@ import { createApp, type TokenServer } from '../../server/app.ts';
 import { OffsetClock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
-import { hashPassword } from '../../server/passwords.ts';
+import { hashPassword, type ScryptCost } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/roles.ts';
 import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
 import type { InstanceGrant, User } from '../../server/store/types.ts';
@@ -28,7 +28,12 @@ export interface StartOptions {
   users?: TestUser[];
   /** Listen on this port instead of a free one. */
   port?: number;
+  /** scrypt cost of the server's hashes (default TEST_PASSWORD_COST: tests sign in often). */
+  passwordCost?: ScryptCost;
 }
+
+/** Cheap hashes for tests that are not about hashing; test/server/passwords.test.ts covers the real cost. */
+export const TEST_PASSWORD_COST: ScryptCost = { N: 2 ** 12, r: 8, p: 1 };
 
 export interface RunningTokenServer {
   url: string;
@@ -65,7 +70,8 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   });
   const store = openSqliteStore(config.databasePath);
   const clock = new OffsetClock();
-  const server = await createApp({ config, store, clock, log: () => {} });
+  const passwordCost = options.passwordCost ?? TEST_PASSWORD_COST;
+  const server = await createApp({ config, store, clock, log: () => {}, passwordCost });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {
@@ -74,7 +80,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
         login: u.login,
         email: u.email ?? `${u.login}@example.com`,
         name: u.name ?? u.login,
-        passwordHash: await hashPassword(u.password),
+        passwordHash: await hashPassword(u.password, passwordCost),
         isAdmin: u.isAdmin ?? false,
         groups: u.groups ?? [],
       },

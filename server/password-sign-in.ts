@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditLog } from './audit.ts';
+import type { Clock } from './clock.ts';
+import { HashQueue, HashQueueFull, type HashQueueLimits } from './hash-queue.ts';
+import { hashPassword, isWeakerThan, verifyPassword, type ScryptCost } from './passwords.ts';
+import type { Store, User } from './store/types.ts';
+import type { SignInThrottle } from './throttle.ts';
+
+export type SignInOutcome =
+  | { ok: true; user: User }
+  | { ok: false; status: 401 | 429 | 503; message: string; retryAfterSeconds?: number };
+
+export const DEFAULT_HASH_QUEUE: HashQueueLimits = { concurrency: 2, maxWaiting: 32, maxWaitingPerKey: 8 };
+
+const WRONG = 'Wrong login or password.';
+
+/**
+ * Checking a login and password: throttle, then one scrypt run through the bounded hashing queue, then
+ * the answer. Unknown logins, wrong passwords and disabled accounts get the same answer after the same
+ * work; only the audit trail tells them apart. A weaker stored hash is replaced after a successful check.
+ */
+export class PasswordSignIn {
+  private constructor(
+    private readonly d: { store: Store; clock: Clock; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueue },
+    /** Made at start, at the current cost: the first unknown login costs what every later one does. */
+    private readonly dummyHash: string,
+  ) {}
+
+  static async create(d: { store: Store; clock: Clock; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueueLimits }): Promise<PasswordSignIn> {
+    const dummy = await hashPassword(randomBytes(16).toString('hex'), d.cost);
+    return new PasswordSignIn({ ...d, queue: new HashQueue(d.queue) }, dummy);
+  }
+
+  async attempt(login: string, password: string, ip: string): Promise<SignInOutcome> {
+    const wait = await this.d.throttle.retryAfter(login, ip);
+    if (wait > 0) {
+      await this.d.audit.record('sign_in_throttled', { login, ip });
+      return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`, retryAfterSeconds: wait };
+    }
+    const user = await this.d.store.getUserByLogin(login);
+    let ok: boolean;
+    try {
+      ok = await this.d.queue.run(ip, () => verifyPassword(password, user?.passwordHash ?? this.dummyHash));
+    } catch (e) {
+      if (!(e instanceof HashQueueFull)) throw e;
+      return { ok: false, status: 503, message: 'Too many sign-ins at once. Try again in a moment.', retryAfterSeconds: 1 };
+    }
+    if (!user || !ok || user.disabled) {
+      await this.d.throttle.failed(login, ip);
+      await this.d.audit.record('sign_in_failed', { login, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
+      return { ok: false, status: 401, message: WRONG };
+    }
+    await this.d.throttle.succeeded(login);
+    if (isWeakerThan(user.passwordHash, this.d.cost)) await this.rehash(user, password, ip);
+    return { ok: true, user };
+  }
+
+  /** Best effort: when the queue is full the old hash stays and is replaced at a later sign-in. */
+  private async rehash(user: User, password: string, ip: string): Promise<void> {
+    try {
+      const passwordHash = await this.d.queue.run(ip, () => hashPassword(password, this.d.cost));
+      await this.d.store.updateUser(user.id, { passwordHash }, this.d.clock.now());
+      await this.d.audit.record('password_rehashed', { user: user.id, N: this.d.cost.N });
+    } catch (e) {
+      if (!(e instanceof HashQueueFull)) throw e;
+    }
+  }
+}

@@ -5,7 +5,9 @@ import type { Config } from './config.ts';
 import type { Context } from './context.ts';
 import { HttpError } from './errors.ts';
 import type { HashQueueLimits } from './hash-queue.ts';
+import { LoginCsrf } from './csrf.ts';
 import { KeyManager, keySchedule } from './keys.ts';
+import { ServerSecret } from './server-secret.ts';
 import { DEFAULT_HASH_QUEUE, PasswordSignIn } from './password-sign-in.ts';
 import { RECOMMENDED_COST, type ScryptCost } from './passwords.ts';
 import { Sessions } from './sessions.ts';
@@ -50,8 +52,10 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     maxPerIp: config.signInMaxFailuresPerIp,
     windowMs: config.signInFailureWindowMinutes * 60_000,
   });
+  const secret = await ServerSecret.load(store);
   const passwordSignIn = await PasswordSignIn.create({
     store,
+    secret,
     clock,
     audit,
     throttle,
@@ -72,6 +76,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     }),
     throttle,
     passwordSignIn,
+    loginCsrf: new LoginCsrf(secret, clock, config.publicUrl.startsWith('https://')),
     instance: (id) => instances.get(id),
   };
   await keys.maintain();
@@ -131,8 +136,9 @@ function securityHeaders(config: Config): RequestHandler {
       'Content-Security-Policy': csp,
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',
-      // Pages never leak their URL to Grafana or anywhere else.
-      'Referrer-Policy': 'no-referrer',
+      // Pages never leak their URL to Grafana or anywhere else; same-origin rather than no-referrer,
+      // with which browsers send `Origin: null` on the pages' own form posts.
+      'Referrer-Policy': 'same-origin',
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
     if (config.publicUrl.startsWith('https://')) res.set('Strict-Transport-Security', 'max-age=31536000');

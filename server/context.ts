@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
+import type { LoginCsrf } from './csrf.ts';
 import type { KeyManager } from './keys.ts';
 import type { PasswordSignIn } from './password-sign-in.ts';
 import type { Sessions } from './sessions.ts';
@@ -17,6 +18,7 @@ export interface Context {
   audit: AuditLog;
   throttle: SignInThrottle;
   passwordSignIn: PasswordSignIn;
+  loginCsrf: LoginCsrf;
   instance(id: string): InstanceConfig | undefined;
   log(message: string): void;
 }

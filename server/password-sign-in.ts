@@ -3,6 +3,7 @@ import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { HashQueue, HashQueueFull, type HashQueueLimits } from './hash-queue.ts';
 import { hashPassword, isWeakerThan, verifyPassword, type ScryptCost } from './passwords.ts';
+import type { ServerSecret } from './server-secret.ts';
 import type { Store, User } from './store/types.ts';
 import type { SignInThrottle } from './throttle.ts';
 
@@ -21,23 +22,27 @@ const WRONG = 'Wrong login or password.';
  */
 export class PasswordSignIn {
   private constructor(
-    private readonly d: { store: Store; clock: Clock; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueue },
+    private readonly d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueue },
     /** Made at start, at the current cost: the first unknown login costs what every later one does. */
     private readonly dummyHash: string,
   ) {}
 
-  static async create(d: { store: Store; clock: Clock; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueueLimits }): Promise<PasswordSignIn> {
+  static async create(d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueueLimits }): Promise<PasswordSignIn> {
     const dummy = await hashPassword(randomBytes(16).toString('hex'), d.cost);
     return new PasswordSignIn({ ...d, queue: new HashQueue(d.queue) }, dummy);
   }
 
   async attempt(login: string, password: string, ip: string): Promise<SignInOutcome> {
-    const wait = await this.d.throttle.retryAfter(login, ip);
+    const user = await this.d.store.getUserByLogin(login);
+    // What was typed into the login box may be a password: the throttle and the audit trail hold a
+    // known account's id, and an unknown login only as a keyed hash (the same login, the same hash).
+    const account = user ? `user:${user.id}` : `login:${this.d.secret.mac('login', login.toLowerCase())}`;
+    const who = user ? { user: user.id } : { loginHash: this.d.secret.mac('login', login.toLowerCase()) };
+    const wait = await this.d.throttle.retryAfter(account, ip);
     if (wait > 0) {
-      await this.d.audit.record('sign_in_throttled', { login, ip });
+      await this.d.audit.record('sign_in_throttled', { ...who, ip });
       return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`, retryAfterSeconds: wait };
     }
-    const user = await this.d.store.getUserByLogin(login);
     let ok: boolean;
     try {
       ok = await this.d.queue.run(ip, () => verifyPassword(password, user?.passwordHash ?? this.dummyHash));
@@ -46,11 +51,11 @@ export class PasswordSignIn {
       return { ok: false, status: 503, message: 'Too many sign-ins at once. Try again in a moment.', retryAfterSeconds: 1 };
     }
     if (!user || !ok || user.disabled) {
-      await this.d.throttle.failed(login, ip);
-      await this.d.audit.record('sign_in_failed', { login, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
+      await this.d.throttle.failed(account, ip);
+      await this.d.audit.record('sign_in_failed', { ...who, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
       return { ok: false, status: 401, message: WRONG };
     }
-    await this.d.throttle.succeeded(login);
+    await this.d.throttle.succeeded(account);
     if (isWeakerThan(user.passwordHash, this.d.cost)) await this.rehash(user, password, ip);
     return { ok: true, user };
   }

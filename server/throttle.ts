@@ -13,26 +13,28 @@ export class SignInThrottle {
     private readonly o: { maxPerAccount: number; maxPerIp: number; windowMs: number },
   ) {}
 
-  /** Seconds to wait, or 0 when a sign-in attempt may go ahead. */
-  async retryAfter(login: string, ip: string): Promise<number> {
+  /**
+   * Seconds to wait, or 0 when a sign-in attempt may go ahead. `account` identifies the account tried
+   * without holding what was typed: `user:<id>`, or a keyed hash of an unknown login (password-sign-in.ts).
+   */
+  async retryAfter(account: string, ip: string): Promise<number> {
     const since = this.clock.now() - this.o.windowMs;
-    const [account, address] = await Promise.all([
-      this.store.countSignInFailures(accountKey(login), since),
+    const [accountFailures, addressFailures] = await Promise.all([
+      this.store.countSignInFailures(`account:${account}`, since),
       this.store.countSignInFailures(ipKey(ip), since),
     ]);
-    return account >= this.o.maxPerAccount || address >= this.o.maxPerIp ? Math.ceil(this.o.windowMs / 1000) : 0;
+    return accountFailures >= this.o.maxPerAccount || addressFailures >= this.o.maxPerIp ? Math.ceil(this.o.windowMs / 1000) : 0;
   }
 
-  async failed(login: string, ip: string): Promise<void> {
+  async failed(account: string, ip: string): Promise<void> {
     const now = this.clock.now();
     await this.store.pruneSignInFailures(now - this.o.windowMs);
-    await this.store.recordSignInFailure([accountKey(login), ipKey(ip)], now);
+    await this.store.recordSignInFailure([`account:${account}`, ipKey(ip)], now);
   }
 
-  async succeeded(login: string): Promise<void> {
-    await this.store.clearSignInFailures(accountKey(login));
+  async succeeded(account: string): Promise<void> {
+    await this.store.clearSignInFailures(`account:${account}`);
   }
 }
 
-const accountKey = (login: string) => `account:${login.trim().toLowerCase()}`;
 const ipKey = (ip: string) => `ip:${ip}`;

@@ -1,7 +1,6 @@
 import express, { Router, type Request } from 'express';
 import type { Context } from '../context.ts';
-import { checkFormOrigin, loginCsrfCookie, loginCsrfToken, sameToken } from '../csrf.ts';
-import { readCookie } from '../cookies.ts';
+import { checkFormOrigin, sameToken } from '../csrf.ts';
 import { resolveInside } from '../target-url.ts';
 import { loginPage } from '../views/pages.ts';
 
@@ -10,7 +9,6 @@ const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit:
 /** Sign-in and sign-out pages: plain HTML forms, CSRF-protected, throttled. */
 export function loginRoutes(ctx: Context): Router {
   const router = Router();
-  const secure = ctx.config.publicUrl.startsWith('https://');
   // Normalised and kept on this server; anything else goes home.
   const ownOrigin = new URL(ctx.config.publicUrl).origin;
   const returnToOf = (v: unknown) => {
@@ -28,7 +26,7 @@ export function loginRoutes(ctx: Context): Router {
       res.redirect(303, returnTo);
       return;
     }
-    res.set('Cache-Control', 'no-store').type('html').send(loginPage({ csrf: loginCsrfToken(req, res, secure), returnTo }));
+    res.set('Cache-Control', 'no-store').type('html').send(loginPage({ csrf: ctx.loginCsrf.token(req, res), returnTo }));
   });
 
   router.post('/login', form, async (req, res) => {
@@ -38,9 +36,9 @@ export function loginRoutes(ctx: Context): Router {
     const password = field(req, 'password');
     const returnTo = returnToOf(field(req, 'return_to'));
     const again = (status: number, error: string) =>
-      res.status(status).send(loginPage({ csrf: loginCsrfToken(req, res, secure), returnTo, login, error }));
+      res.status(status).send(loginPage({ csrf: ctx.loginCsrf.token(req, res), returnTo, login, error }));
 
-    if (!sameToken(field(req, 'csrf'), readCookie(req, loginCsrfCookie(secure)))) {
+    if (!ctx.loginCsrf.check(req, field(req, 'csrf'))) {
       return again(403, 'The sign-in form expired. Please try again.');
     }
     if (!login || !password || login.length > 200 || password.length > 1024) {

@@ -54,6 +54,11 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX sign_in_failures_subject ON sign_in_failures(subject, at);`,
+  // Secrets every server process sharing the database must agree on (HMAC keys).
+  `CREATE TABLE server_secrets (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
 ];
 
 /** A user row with their grants as a JSON object, read in the same statement. */
@@ -321,6 +326,11 @@ export class SqliteStore implements Store {
       data_json: string;
     }[];
     return rows.reverse().map((r) => ({ at: r.at, type: r.type, ...(JSON.parse(r.data_json) as object) }));
+  }
+
+  async ensureSecret(name: string, value: string): Promise<string> {
+    this.db.prepare('INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
+    return (this.db.prepare('SELECT value FROM server_secrets WHERE name = ?').get(name) as { value: string }).value;
   }
 
   async recordSignInFailure(subjects: string[], at: number): Promise<void> {

@@ -86,6 +86,9 @@ export interface Store {
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number): Promise<AuditEvent[]>;
 
+  /** Stores `value` under `name` unless a value is there already; returns the stored one (first writer wins). */
+  ensureSecret(name: string, value: string): Promise<string>;
+
   recordSignInFailure(subjects: string[], at: number): Promise<void>;
   countSignInFailures(subject: string, since: number): Promise<number>;
   clearSignInFailures(subject: string): Promise<void>;

@@ -28,7 +28,7 @@ describe('sign-in, sessions and sign-out', () => {
     expect(cookie).toMatch(/^grafana_sso_login_csrf=/);
     expect(page.headers.get('set-cookie')).toMatch(/HttpOnly/i);
     expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
   });
 
   it('signs in: new HttpOnly SameSite=Lax session cookie, redirect to the same-site return path', async () => {

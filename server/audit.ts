@@ -17,7 +17,7 @@ export class AuditLog {
   ) {
     if (target === '-') this.stream = process.stdout;
     else if (target !== '') {
-      mkdirSync(dirname(target), { recursive: true });
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
       this.stream = createWriteStream(target, { flags: 'a', mode: 0o600 });
     }
   }

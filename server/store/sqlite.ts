@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { InputError } from '../errors.ts';
+import { prepareDatabaseFile } from './file-permissions.ts';
 import type { AuditEvent, InstanceGrant, NewUser, Session, Store, StoredKey, User, UserPatch } from './types.ts';
 
 /** Schema versions, applied in order and recorded in PRAGMA user_version. Never edit a shipped one. */
@@ -89,7 +88,7 @@ interface KeyRow {
 }
 
 export function openSqliteStore(path: string): SqliteStore {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') prepareDatabaseFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the last commits.

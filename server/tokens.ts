@@ -2,7 +2,7 @@ import { KeyObject, randomFillSync, sign } from 'node:crypto';
 import { seconds } from './clock.ts';
 import type { InstanceConfig } from './config.ts';
 import type { Signer } from './keys.ts';
-import type { GrafanaRole } from './roles.ts';
+import type { GrafanaRole } from './contract/index.ts';
 import type { User } from './store/types.ts';
 
 export interface MintedToken {

@@ -30,6 +30,11 @@ export interface AppDeps {
   log?: (message: string) => void;
   /** Run key and session maintenance every minute (default true). */
   timers?: boolean;
+  /**
+   * Routes mounted after the app's own and before its 404 handler, so their requests pass every
+   * middleware a real request passes (the benchmark's reference route uses this).
+   */
+  extraRoutes?: RequestHandler;
 }
 
 /** Builds the Express app and its services. Listening is the caller's business (cli.ts, tests). */
@@ -83,6 +88,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(apiRoutes(ctx));
   app.use(loginRoutes(ctx));
   app.use(homeRoutes(ctx));
+  if (deps.extraRoutes) app.use(deps.extraRoutes);
 
   app.use((req, _res, next) => next(new HttpError('not_found', { method: req.method, path: req.path })));
   app.use(errorHandler(log));

@@ -75,6 +75,6 @@ export class LoginCsrf {
 export function checkFormOrigin(req: Request, publicUrl: string): void {
   const origin = req.get('origin');
   if (origin !== undefined && origin !== new URL(publicUrl).origin) {
-    throw new HttpError(403, 'origin_not_allowed', 'This form can only be sent from this site', `origin ${origin}`);
+    throw new HttpError('origin_not_allowed', { detail: `origin ${origin}` });
   }
 }

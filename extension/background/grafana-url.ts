@@ -1,13 +1,13 @@
 // Building URLs into a Grafana instance. Grafana may live under a sub-path (https://host/grafana/);
 // `path` is always relative to the instance root and starts with '/'.
 
-import { baseOf, isInside, resolveInside } from '../../server/target-url.ts';
+import { baseOf, isInside, resolveInside } from '../../server/contract/index.ts';
 
 interface InstanceLike {
   url: string;
 }
 
-/** `<grafana url><path>`, resolved and normalised; refuses paths that would leave the instance (server/target-url.ts). */
+/** `<grafana url><path>`, resolved and normalised; refuses paths that would leave the instance (server/contract/target-url.ts). */
 export function instanceUrl(instance: InstanceLike, path = '/'): string {
   const url = resolveInside(instance.url, path);
   if (!url) throw new Error(`Not a path within Grafana: ${path}`);

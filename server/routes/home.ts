@@ -6,7 +6,7 @@ import { grafanaUrlWithToken, grantToken } from '../grant.ts';
 import { grafanaSettings } from '../grafana-config.ts';
 import { accessibleInstances } from '../policy.ts';
 import { homePage } from '../views/pages.ts';
-import { resolveInside } from '../target-url.ts';
+import { resolveInside } from '../contract/index.ts';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -28,12 +28,12 @@ export function homeRoutes(ctx: Context): Router {
     const auth = await ctx.sessions.load(req);
     if (!auth) return res.redirect(303, toLogin('/'));
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!sameToken(body.csrf, auth.session.csrfToken)) throw new HttpError(403, 'csrf_failed', 'The page expired. Go back, reload and try again.');
+    if (!sameToken(body.csrf, auth.session.csrfToken)) throw new HttpError('csrf_failed');
     const path = body.path === undefined || body.path === '' ? '/' : body.path;
     const instance = ctx.instance(String(req.params.instance));
     // Resolved and checked before minting: a path that leaves Grafana's sub-path gets no token at all.
     const target = instance && resolveInside(instance.url, path);
-    if (instance && !target) throw new HttpError(400, 'invalid_path', 'path must be a path inside Grafana, starting with "/"');
+    if (instance && !target) throw new HttpError('invalid_path');
     const minted = await grantToken(ctx, auth.user, String(req.params.instance));
     res.set('Cache-Control', 'no-store').redirect(303, grafanaUrlWithToken(target!, minted.token));
   });
@@ -41,9 +41,9 @@ export function homeRoutes(ctx: Context): Router {
   router.get('/admin/grafana-config/:instance', async (req, res) => {
     const auth = await ctx.sessions.load(req);
     if (!auth) return res.redirect(302, toLogin(req.originalUrl));
-    if (!auth.user.isAdmin) throw new HttpError(403, 'admin_required', 'Only administrators can see Grafana settings');
+    if (!auth.user.isAdmin) throw new HttpError('admin_required');
     const instance = ctx.instance(String(req.params.instance));
-    if (!instance) throw new HttpError(404, 'unknown_instance', `No Grafana instance "${String(req.params.instance)}" is configured`);
+    if (!instance) throw new HttpError('unknown_instance', { instance: String(req.params.instance) });
     const settings = grafanaSettings(ctx.config, instance);
     res.type('text/plain').send(req.query.format === 'env' ? settings.env : settings.ini);
   });

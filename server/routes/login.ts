@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import type { Context } from '../context.ts';
 import { checkFormOrigin, sameToken } from '../csrf.ts';
-import { resolveInside } from '../target-url.ts';
+import { resolveInside } from '../contract/index.ts';
 import { loginPage } from '../views/pages.ts';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });

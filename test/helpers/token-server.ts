@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RequestHandler } from 'express';
 import { createApp, type TokenServer } from '../../server/app.ts';
 import { OffsetClock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { hashPassword, type ScryptCost } from '../../server/passwords.ts';
-import type { GrafanaRole } from '../../server/roles.ts';
+import type { GrafanaRole } from '../../server/contract/index.ts';
 import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
 import type { InstanceGrant, User } from '../../server/store/types.ts';
 
@@ -30,6 +31,8 @@ export interface StartOptions {
   port?: number;
   /** scrypt cost of the server's hashes (default TEST_PASSWORD_COST: tests sign in often). */
   passwordCost?: ScryptCost;
+  /** Passed to createApp: routes before its 404 handler. */
+  extraRoutes?: RequestHandler;
 }
 
 /** Cheap hashes for tests that are not about hashing; test/server/passwords.test.ts covers the real cost. */
@@ -54,7 +57,7 @@ export interface RunningTokenServer {
 
 /**
  * The real token server on a real port (127.0.0.1, free port by default) with a fresh SQLite file in a
- * temporary folder, and a clock that runs in real time but can jump forward (clock.advance(ms)).
+ * temporary folder, and a clock that runs in real time but can jump forward (clock.advanceMs(ms)).
  */
 export async function startTokenServer(options: StartOptions = {}): Promise<RunningTokenServer> {
   const dir = mkdtempSync(join(tmpdir(), 'grafana-sso-'));
@@ -71,7 +74,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   const store = openSqliteStore(config.databasePath);
   const clock = new OffsetClock();
   const passwordCost = options.passwordCost ?? TEST_PASSWORD_COST;
-  const server = await createApp({ config, store, clock, log: () => {}, passwordCost });
+  const server = await createApp({ config, store, clock, log: () => {}, passwordCost, extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {

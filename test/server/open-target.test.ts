@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveInside } from '../../server/target-url.ts';
+import { resolveInside } from '../../server/contract/index.ts';
 import { loginForm, openFromHome, postForm, signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
 
 // Ways out of a Grafana that lives under a sub-path, as an attacker's review found them (issue 8, item 6).

@@ -7,6 +7,7 @@ import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import type { HashQueueLimits } from './hash-queue.ts';
 import { LoginCsrf } from './csrf.ts';
+import { keySealerFor } from './key-encryption.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { ServerSecret } from './server-secret.ts';
 import { DEFAULT_HASH_QUEUE, PasswordSignIn } from './password-sign-in.ts';
@@ -51,15 +52,16 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const audit = new AuditLog(store, clock, config.auditLog);
-  const keys = new KeyManager(store, clock, keySchedule(config), audit);
+  const sealer = keySealerFor(config);
+  const keys = new KeyManager(store, clock, keySchedule(config), audit, sealer);
   const instances = new Map(config.instances.map((i) => [i.id, i]));
   const throttle = new SignInThrottle(store, clock, {
     maxPerAccount: config.signInMaxFailuresPerAccount,
     maxPerIp: config.signInMaxFailuresPerIp,
     windowMs: config.signInFailureWindowMinutes * 60_000,
   });
-  const secret = await ServerSecret.load(store);
-  const passwordSignIn = await PasswordSignIn.create({
+  const secret = await ServerSecret.load(store, sealer);
+  const passwordSignIn = PasswordSignIn.create({
     store,
     secret,
     clock,
@@ -85,6 +87,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     loginCsrf: new LoginCsrf(secret, clock, config.publicUrl.startsWith('https://')),
     instance: (id) => instances.get(id),
   };
+  await keys.sealStoredKeys();
   await keys.maintain();
 
   const app = express();

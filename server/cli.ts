@@ -7,6 +7,7 @@ import { systemClock } from './clock.ts';
 import { developmentWarnings, loadConfig, type Config } from './config.ts';
 import { ConfigError, InputError } from './errors.ts';
 import { grafanaSettings } from './grafana-config.ts';
+import { keySealerFor } from './key-encryption.ts';
 import { KeyManager, keySchedule, keyState } from './keys.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import { roleFor } from './policy.ts';
@@ -291,7 +292,7 @@ async function users(store: Store, audit: AuditLog, config: Config, io: Io, sub:
 }
 
 async function keys(store: Store, audit: AuditLog, config: Config, io: Io, sub: string | undefined): Promise<void> {
-  const manager = new KeyManager(store, systemClock, keySchedule(config), audit);
+  const manager = new KeyManager(store, systemClock, keySchedule(config), audit, keySealerFor(config));
   const show = (ms: number) => new Date(ms).toISOString();
   switch (sub) {
     case 'list': {

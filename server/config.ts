@@ -48,6 +48,10 @@ export interface Config {
   signInFailureWindowMinutes: number;
   /** Express "trust proxy" setting, for the client address behind a load balancer. */
   trustProxy: boolean | number | string;
+  /** Key-encryption key(s) for private keys at rest, base64; the first seals (key-encryption.ts). */
+  keyEncryptionKey: string;
+  /** A file holding the key-encryption key(s) instead, one per line. */
+  keyEncryptionKeyFile: string;
   instances: InstanceConfig[];
   /** Id of the instance the extension and home page open by default. */
   defaultInstance: string;
@@ -67,6 +71,8 @@ export const defaults = {
   signInMaxFailuresPerIp: 50,
   signInFailureWindowMinutes: 15,
   trustProxy: false as boolean | number | string,
+  keyEncryptionKey: '',
+  keyEncryptionKeyFile: '',
 } satisfies Partial<Config>;
 
 export const DEFAULT_HEADER_NAME = 'X-JWT-Assertion';
@@ -86,6 +92,8 @@ const ENV: Record<string, keyof Config> = {
   GRAFANA_SSO_SESSION_IDLE_MINUTES: 'sessionIdleMinutes',
   GRAFANA_SSO_SESSION_ABSOLUTE_HOURS: 'sessionAbsoluteHours',
   GRAFANA_SSO_TRUST_PROXY: 'trustProxy',
+  GRAFANA_SSO_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
+  GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE: 'keyEncryptionKeyFile',
   GRAFANA_SSO_INSTANCES: 'instances',
   GRAFANA_SSO_DEFAULT_INSTANCE: 'defaultInstance',
 };
@@ -165,6 +173,8 @@ export function validateConfig(raw: Record<string, unknown>): Config {
     signInMaxFailuresPerIp: int(raw, 'signInMaxFailuresPerIp', defaults.signInMaxFailuresPerIp, 1, 100000),
     signInFailureWindowMinutes: int(raw, 'signInFailureWindowMinutes', defaults.signInFailureWindowMinutes, 1, 24 * 60),
     trustProxy: trustProxyOf(raw.trustProxy),
+    keyEncryptionKey: typeof raw.keyEncryptionKey === 'string' ? raw.keyEncryptionKey : defaults.keyEncryptionKey,
+    keyEncryptionKeyFile: typeof raw.keyEncryptionKeyFile === 'string' ? raw.keyEncryptionKeyFile : defaults.keyEncryptionKeyFile,
     instances,
     defaultInstance,
   };
@@ -287,6 +297,11 @@ export function developmentWarnings(config: Config): string[] {
   if (new URL(config.publicUrl).protocol !== 'https:') {
     warnings.push(
       `publicUrl ${config.publicUrl} is plain http: session cookies are not Secure and Grafana accepts an http JWKS only with app_mode = development. Set GRAFANA_SSO_PUBLIC_URL to the https URL users reach.`,
+    );
+  }
+  if (new URL(config.publicUrl).protocol === 'https:' && !config.keyEncryptionKey && !config.keyEncryptionKeyFile) {
+    warnings.push(
+      'no key-encryption key is set: private signing keys are stored unencrypted in the database, so a copy or backup of it can forge tokens. Set GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE (README "Keys at rest").',
     );
   }
   for (const inst of config.instances) {

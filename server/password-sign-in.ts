@@ -23,12 +23,16 @@ const WRONG = 'Wrong login or password.';
 export class PasswordSignIn {
   private constructor(
     private readonly d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueue },
-    /** Made at start, at the current cost: the first unknown login costs what every later one does. */
-    private readonly dummyHash: string,
+    /**
+     * Made at start (begun, not awaited, so start-up does not wait for it), at the current cost: the
+     * first unknown login costs what every later one does.
+     */
+    private readonly dummyHash: Promise<string>,
   ) {}
 
-  static async create(d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueueLimits }): Promise<PasswordSignIn> {
-    const dummy = await hashPassword(randomBytes(16).toString('hex'), d.cost);
+  static create(d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueueLimits }): PasswordSignIn {
+    const dummy = hashPassword(randomBytes(16).toString('hex'), d.cost);
+    dummy.catch(() => undefined); // awaited (and its error surfaced) at the first unknown login
     return new PasswordSignIn({ ...d, queue: new HashQueue(d.queue) }, dummy);
   }
 
@@ -45,7 +49,8 @@ export class PasswordSignIn {
     }
     let ok: boolean;
     try {
-      ok = await this.d.queue.run(ip, () => verifyPassword(password, user?.passwordHash ?? this.dummyHash));
+      const stored = user?.passwordHash ?? (await this.dummyHash);
+      ok = await this.d.queue.run(ip, () => verifyPassword(password, stored));
     } catch (e) {
       if (!(e instanceof HashQueueFull)) throw e;
       return { ok: false, status: 503, message: 'Too many sign-ins at once. Try again in a moment.', retryAfterSeconds: 1 };

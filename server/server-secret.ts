@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import type { KeySealer } from './key-encryption.ts';
 import type { Store } from './store/types.ts';
 
 /**
@@ -11,9 +12,13 @@ export class ServerSecret {
 
   private constructor(private readonly secret: Buffer) {}
 
-  static async load(store: Store): Promise<ServerSecret> {
-    const stored = await store.ensureSecret('server', randomBytes(32).toString('base64url'));
-    return new ServerSecret(Buffer.from(stored, 'base64url'));
+  /** Sealed at rest like the signing keys; a plain or older-sealed value is sealed again here. */
+  static async load(store: Store, sealer: KeySealer): Promise<ServerSecret> {
+    const context = 'server-secret';
+    const stored = await store.ensureSecret('server', sealer.seal(randomBytes(32).toString('base64url'), context));
+    const plain = sealer.open(stored, context);
+    if (sealer.needsResealing(stored)) await store.replaceSecret('server', stored, sealer.seal(plain, context));
+    return new ServerSecret(Buffer.from(plain, 'base64url'));
   }
 
   /** HMAC-SHA-256 of `data` under the key for `purpose`, base64url. */

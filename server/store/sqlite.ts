@@ -288,6 +288,10 @@ export class SqliteStore implements Store {
     this.db.prepare('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(retiredAt, kid);
   }
 
+  async replacePrivateKey(kid: string, expected: string, privateJwk: string): Promise<boolean> {
+    return this.db.prepare('UPDATE signing_keys SET private_jwk = ? WHERE kid = ? AND private_jwk = ?').run(privateJwk, kid, expected).changes === 1;
+  }
+
   async deleteKey(kid: string): Promise<void> {
     this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid);
   }
@@ -330,6 +334,10 @@ export class SqliteStore implements Store {
   async ensureSecret(name: string, value: string): Promise<string> {
     this.db.prepare('INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
     return (this.db.prepare('SELECT value FROM server_secrets WHERE name = ?').get(name) as { value: string }).value;
+  }
+
+  async replaceSecret(name: string, expected: string, value: string): Promise<boolean> {
+    return this.db.prepare('UPDATE server_secrets SET value = ? WHERE name = ? AND value = ?').run(value, name, expected).changes === 1;
   }
 
   async recordSignInFailure(subjects: string[], at: number): Promise<void> {

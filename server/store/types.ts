@@ -82,12 +82,16 @@ export interface Store {
   listKeys(): Promise<StoredKey[]>;
   retireKey(kid: string, retiredAt: number): Promise<void>;
   deleteKey(kid: string): Promise<void>;
+  /** Swaps a key's stored private part if it still is `expected` (another process may have sealed it first). */
+  replacePrivateKey(kid: string, expected: string, privateJwk: string): Promise<boolean>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number): Promise<AuditEvent[]>;
 
   /** Stores `value` under `name` unless a value is there already; returns the stored one (first writer wins). */
   ensureSecret(name: string, value: string): Promise<string>;
+  /** Swaps a secret's stored value if it still is `expected`. */
+  replaceSecret(name: string, expected: string, value: string): Promise<boolean>;
 
   recordSignInFailure(subjects: string[], at: number): Promise<void>;
   countSignInFailures(subject: string, since: number): Promise<number>;

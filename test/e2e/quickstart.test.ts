@@ -80,5 +80,5 @@ describe('README quick start', () => {
     expect(await user.json()).toMatchObject({ login: 'admin', orgRole: 'Viewer' });
     // The JSON-lines audit log records how the first admin came to be.
     expect(readFileSync(join(dir, 'audit.log'), 'utf8')).toMatch(/"type":"user_created".*"by":"first-start"/);
-  });
+  }, 40_000); // three production-cost scrypt runs (first admin, dummy hash, sign-in) on a shared 2-core machine
 });

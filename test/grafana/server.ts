@@ -6,7 +6,7 @@
  * - every other path is a page of Grafana's single-page app: 200 with the app when signed in (an
  *   unknown dashboard uid too: "not found" is drawn by the frontend), else 302 /login.
  * - /login: 302 / when a JWT signs the request in (it lasts that one request), else the login page.
- * - /__standin/...: TEST-ONLY controls that real Grafana does not have (clock, request log).
+ * - /__standin/...: TEST-ONLY controls that real Grafana does not have (clock, request log, users).
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -151,6 +151,18 @@ async function testControls(
     return sendJson(res, 200, clockState(ctx.clock));
   }
   if (path === '/__standin/requests' && method === 'GET') return sendJson(res, 200, ctx.requests);
+  if (path === '/__standin/users' && method === 'GET') {
+    const users = ctx.auth.users.all().map((u) => ({
+      id: u.id,
+      login: u.login,
+      email: u.email,
+      name: u.name,
+      orgs: Object.fromEntries(u.orgs),
+      isGrafanaAdmin: u.isGrafanaAdmin,
+      linked: u.authId !== undefined,
+    }));
+    return sendJson(res, 200, users);
+  }
   return sendJson(res, 404, { message: 'unknown stand-in control' });
 }
 

@@ -9,7 +9,7 @@ import { ConfigError } from './errors.ts';
  * The token server's own administrator, created on first start. Its login and email are chosen not to
  * collide with Grafana's built-in admin (`admin` / `admin@localhost`): Grafana links a token to an
  * existing account by email, then login, so a token for `admin` would sign in as Grafana's admin and
- * role sync would change that account's role (docs/grafana-jwt.md §4, §8).
+ * role sync would change that account's role (docs/grafana-jwt.md#users, #fresh-grafana).
  */
 export const FIRST_ADMIN = { login: 'sso-admin', email: 'sso-admin@localhost', name: 'SSO administrator' } as const;
 

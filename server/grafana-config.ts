@@ -13,7 +13,7 @@ export const jwksUrlOf = (config: Config) => `${config.publicUrl}/.well-known/jw
 
 /**
  * The exact Grafana settings for one instance, derived from the same values the server signs with
- * (issuer, audience, header name, JWKS URL), so the two cannot drift apart. grafana-jwt.md §7.
+ * (issuer, audience, header name, JWKS URL), so the two cannot drift apart. docs/grafana-jwt.md#recommended.
  */
 export function grafanaSettings(config: Config, instance: InstanceConfig): GrafanaSettings {
   const jwksUrl = jwksUrlOf(config);
@@ -65,7 +65,7 @@ export function grafanaSettings(config: Config, instance: InstanceConfig): Grafa
 
 /**
  * Always printed with the settings: what switching them on does to accounts Grafana already has
- * (docs/grafana-jwt.md §4, §8).
+ * (docs/grafana-jwt.md#users, #fresh-grafana).
  */
 export const EXISTING_ACCOUNTS_WARNING = [
   'Existing Grafana accounts are linked by email, then login (case-insensitive): a token for an existing',

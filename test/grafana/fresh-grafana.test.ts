@@ -1,4 +1,4 @@
-// A fresh Grafana's built-in admin, user lookup and org sync with the last-Admin rule (docs/grafana-jwt.md §4, §8).
+// A fresh Grafana's built-in admin, user lookup and org sync with the last-Admin rule (docs/grafana-jwt.md#users, #fresh-grafana).
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, claims, harness, makeKey, sign } from './helpers.ts';
 import { mainOrgRole } from './users.ts';

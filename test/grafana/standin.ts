@@ -3,7 +3,7 @@
  *
  *   const grafana = await startGrafanaStandin({ ini: '[auth.jwt]\nenabled = true\n…', version: '12.x' });
  *   await fetch(`${grafana.url}/api/user`, { headers: { 'X-JWT-Assertion': token } });
- *   grafana.clock.advance(301); grafana.requests; grafana.events.on('api', …); await grafana.close();
+ *   grafana.clock.advanceSeconds(301); grafana.requests; grafana.events.on('api', …); await grafana.close();
  *
  * It models one Grafana version line (versions.ts) and starts like a fresh Grafana, with the built-in
  * admin (`empty: true` starts without). Startup applies the checks that would stop that Grafana from
@@ -49,7 +49,7 @@ export interface StandinOptions {
   version?: GrafanaVersion;
   /** Start without Grafana's built-in admin (default: like a fresh Grafana, with it). */
   empty?: boolean;
-  /** Inject a clock (default: real time, movable with advance()). */
+  /** Inject a clock (default: real time, movable with advanceSeconds()). */
   clock?: Clock;
 }
 

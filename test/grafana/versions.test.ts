@@ -1,4 +1,4 @@
-// The rules that differ by Grafana version line, each on both lines (docs/grafana-jwt.md, one version at a time).
+// The rules that differ by Grafana version line, each on both lines (docs/grafana-jwt.md#versions).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

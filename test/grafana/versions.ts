@@ -1,6 +1,6 @@
 /**
  * The Grafana version lines the stand-in models, one at a time, and every rule that differs between
- * them (docs/grafana-jwt.md, "one version at a time"). Nothing else in the stand-in asks which version
+ * them (docs/grafana-jwt.md#versions). Nothing else in the stand-in asks which version
  * it is: it asks these rules, so a rule cannot follow one line while its neighbour follows the other.
  *
  * - '12.x' (default, the newest release line; go-jose v3): any algorithm go-jose knows parses, `none`

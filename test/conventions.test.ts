@@ -49,6 +49,16 @@ describe('project conventions', () => {
     expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://*/*']);
   });
 
+  it('the server/extension contract imports nothing outside its folder and uses no Node or browser API', () => {
+    const contract = sources('server/contract');
+    expect(contract.length).toBeGreaterThan(3);
+    for (const file of contract) {
+      const specifiers = [...code(file.text).matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]);
+      expect(specifiers.filter((s) => !/^\.\/[\w-]+\.ts$/.test(s!)), file.path).toEqual([]);
+    }
+    expect(offenders(contract, /\b(process|Buffer|require|window|document|browser|chrome)\b\s*[.(]/)).toEqual([]);
+  });
+
   it('server modules import each other with explicit .ts extensions (runs under tsx and node alike)', () => {
     expect(offenders(server, /from '\.{1,2}\/[^']*(?<!\.ts)'/)).toEqual([]);
   });

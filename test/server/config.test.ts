@@ -61,6 +61,7 @@ describe('configuration', () => {
 
   it('warns about plain http, and not about https', () => {
     expect(developmentWarnings(validateConfig({})).join(' ')).toMatch(/plain http/);
-    expect(developmentWarnings(validateConfig({ publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] }))).toEqual([]);
+    const https = { publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] };
+    expect(developmentWarnings(validateConfig({ ...https, keyEncryptionKey: Buffer.alloc(32, 7).toString('base64') }))).toEqual([]);
   });
 });

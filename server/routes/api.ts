@@ -4,7 +4,6 @@ import { HttpError, badRequest } from '../errors.ts';
 import { grantToken } from '../grant.ts';
 import { accessibleInstances } from '../policy.ts';
 import type { User } from '../store/types.ts';
-import { jwksUrlOf } from '../grafana-config.ts';
 import { readJsonObject } from '../json-body.ts';
 
 export const TOKEN_REQUEST_HEADER = 'X-Grafana-SSO';
@@ -23,7 +22,7 @@ export function apiRoutes(ctx: Context): Router {
     logoutUrl: `${config.publicUrl}/api/logout`,
     tokenEndpoint: `${config.publicUrl}/api/token`,
     sessionEndpoint: `${config.publicUrl}/api/session`,
-    jwksUrl: jwksUrlOf(config),
+    jwksUrl: config.derived.jwksUrl,
     tokenHeader: TOKEN_REQUEST_HEADER,
     instances: config.instances.map((i) => ({ id: i.id, name: i.name, url: i.url, headerName: i.headerName, default: i.id === config.defaultInstance })),
   };

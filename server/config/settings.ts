@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { GRAFANA_ROLES, type GrafanaRole } from '../roles.ts';
+import { GRAFANA_ROLES, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
 import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, record, text, type Check, type ValuesOf } from './spec.ts';
 
 /**
@@ -10,10 +10,6 @@ import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, recor
  */
 
 export const DEFAULT_HEADER_NAME = 'X-JWT-Assertion';
-// RFC 7230 token characters: what a header name may contain.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Headers that browsers or Grafana treat specially; carrying the JWT in them would break things.
-const RESERVED_HEADERS = new Set(['cookie', 'host', 'origin', 'referer', 'content-type', 'content-length']);
 
 const role = oneOf(GRAFANA_ROLES, `must be a Grafana role, spelled exactly: ${GRAFANA_ROLES.join(', ')}`);
 
@@ -27,9 +23,7 @@ const INSTANCE_FIELDS = {
   headerName: field({
     doc: "Grafana's `header_name`; the extension sets this header",
     parse: custom((v, at): string => {
-      if (typeof v !== 'string' || !HEADER_NAME.test(v) || RESERVED_HEADERS.has(v.toLowerCase())) {
-        throw new ConfigError(at, `must be a plain HTTP header name such as ${DEFAULT_HEADER_NAME}`);
-      }
+      if (!isPlainHeaderName(v)) throw new ConfigError(at, `must be a plain HTTP header name such as ${DEFAULT_HEADER_NAME}`);
       return v;
     }),
     default: DEFAULT_HEADER_NAME,

@@ -74,7 +74,7 @@ export function usageOf(c: Command): string {
     return o.required ? text : `[${text}]`;
   });
   const line = [...c.words, ...args, ...options].join(' ');
-  return line.length < SUMMARY_COLUMN - 2 ? `  ${line.padEnd(SUMMARY_COLUMN - 2)}${c.summary}` : `  ${line}\n${' '.repeat(SUMMARY_COLUMN)}${c.summary}`;
+  return line.length <= SUMMARY_COLUMN - 4 ? `  ${line.padEnd(SUMMARY_COLUMN - 2)}${c.summary}` : `  ${line}\n${' '.repeat(SUMMARY_COLUMN)}${c.summary}`;
 }
 
 export function usageText(commands: Command[]): string {

@@ -5,7 +5,7 @@ import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, recor
 /**
  * Every setting, declared once: its doc line, default, bounds and environment variable. The Config
  * type, validation, the environment map, the known keys and the README's settings table all come from
- * here (npm run docs:settings rewrites the README table; test/server/config-readme.test.ts checks it).
+ * here (npm run docs:readme rewrites the README table; test/server/readme-sections.test.ts checks it).
  * Adding a setting is one entry below; a list of objects (like `instances`) is `list(object(fields))`.
  */
 

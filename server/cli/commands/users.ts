@@ -65,7 +65,7 @@ export const commands = [
     words: ['users', 'passwd'],
     args: [login],
     options: passwordStdin,
-    summary: 'set a new password (random and printed unless given on stdin); ends the sessions',
+    summary: 'a new password (printed unless given on stdin); ends the sessions',
     async run(ctx) {
       const result = await (await admin(ctx)).setPassword(ctx.args[0]!, await givenPassword(ctx));
       ctx.io.out(`Password of "${result.user.login}" changed; ${result.sessionsEnded} session(s) ended.`);

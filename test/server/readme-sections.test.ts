@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { README_END, README_START, settingsMarkdown, withSettings } from '../../server/config/readme.ts';
+import { settingsMarkdown } from '../../server/config/markdown.ts';
 import { SETTINGS } from '../../server/config/settings.ts';
+import { SECTIONS, endMarker, startMarker, withSections } from '../../server/readme-sections.ts';
 
-describe('README settings table', () => {
-  it('is the one generated from the settings table (run npm run docs:settings after changing a setting)', () => {
+describe('README sections generated from their source', () => {
+  it('are what the settings table and the command table give (run npm run docs:readme after changing either)', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(README_START);
-    expect(readme).toContain(README_END);
-    expect(readme).toBe(withSettings(readme));
+    for (const name of Object.keys(SECTIONS)) {
+      expect(readme).toContain(startMarker(name));
+      expect(readme).toContain(endMarker(name));
+    }
+    expect(readme).toBe(await withSections(readme));
   });
 
-  it('documents every setting and every instance key with its environment variable', () => {
+  it('document every setting and every instance key with its environment variable and bounds', () => {
     const md = settingsMarkdown();
     for (const [key, f] of Object.entries(SETTINGS)) {
       expect(md).toContain(`| \`${key}\` | \`${f.env}\``);

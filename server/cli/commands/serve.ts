@@ -41,7 +41,7 @@ export const commands = [
       process.once('SIGTERM', stop);
       try {
         // After listening, so a start that cannot listen does not use up the once-shown password.
-        const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env);
+        const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env, config.instances);
         if (notice) io.out(notice);
       } catch (e) {
         stop();

@@ -15,6 +15,9 @@ import type { User } from './store/types.ts';
  * orgs a taken-over account would leave.
  */
 
+/** Where the CLI reads the service-account token from (never an argument: those show in `ps`). */
+export const GRAFANA_TOKEN_ENV = 'GRAFANA_SSO_GRAFANA_TOKEN';
+
 export type GrafanaOrgRole = 'None' | 'Viewer' | 'Editor' | 'Admin';
 
 export interface GrafanaAccount {

@@ -78,13 +78,14 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     audit,
     log,
     sessions: new Sessions(store, clock, {
-      secure: config.publicUrl.startsWith('https://'),
+      secure: config.derived.https,
+      cookieName: config.derived.cookies.session,
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionAbsoluteHours * 3600_000,
     }),
     throttle,
     passwordSignIn,
-    loginCsrf: new LoginCsrf(secret, clock, config.publicUrl.startsWith('https://')),
+    loginCsrf: new LoginCsrf(secret, clock, { name: config.derived.cookies.loginCsrf, secure: config.derived.https }),
     instance: (id) => instances.get(id),
   };
   await keys.sealStoredKeys();
@@ -152,7 +153,7 @@ function securityHeaders(config: Config): RequestHandler {
       'Referrer-Policy': 'same-origin',
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
-    if (config.publicUrl.startsWith('https://')) res.set('Strict-Transport-Security', 'max-age=31536000');
+    if (config.derived.https) res.set('Strict-Transport-Security', 'max-age=31536000');
     next();
   };
 }

@@ -22,14 +22,16 @@ const LIFETIME_MS = 2 * 3600_000;
  * replaced, so it can never become the form's token.
  */
 export class LoginCsrf {
-  readonly cookieName: string;
+  private readonly cookieName: string;
+  private readonly secure: boolean;
 
   constructor(
     private readonly secret: ServerSecret,
     private readonly clock: Clock,
-    private readonly secure: boolean,
+    cookie: { name: string; secure: boolean },
   ) {
-    this.cookieName = secure ? '__Host-grafana_sso_login_csrf' : 'grafana_sso_login_csrf';
+    this.cookieName = cookie.name;
+    this.secure = cookie.secure;
   }
 
   /** The form token for this browser; sets a fresh signed cookie when it holds no valid one. */

@@ -84,9 +84,6 @@ export function parseKeyEncryptionKeys(text: string, setting: string): Buffer[] 
 
 /** The sealer a configuration asks for: the key-encryption key from the setting or its file, or none. */
 export function keySealerFor(config: { keyEncryptionKey: string; keyEncryptionKeyFile: string }): KeySealer {
-  if (config.keyEncryptionKey && config.keyEncryptionKeyFile) {
-    throw new ConfigError('keyEncryptionKey', 'set either keyEncryptionKey or keyEncryptionKeyFile, not both');
-  }
   if (config.keyEncryptionKey) return new KeySealer(parseKeyEncryptionKeys(config.keyEncryptionKey, 'keyEncryptionKey'));
   if (!config.keyEncryptionKeyFile) return new KeySealer([]);
   let text: string;

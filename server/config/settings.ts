@@ -176,11 +176,6 @@ export type InstanceConfig = Instance;
 /** Cross-field rules over the whole configuration, each with a name. */
 export const SETTINGS_CHECKS: Check<Settings>[] = [
   {
-    name: 'one source for the key-encryption key',
-    problem: (c) =>
-      c.keyEncryptionKey && c.keyEncryptionKeyFile ? { setting: 'keyEncryptionKey', message: 'set either keyEncryptionKey or keyEncryptionKeyFile, not both' } : undefined,
-  },
-  {
     name: 'instance ids are unique',
     problem: (c) => {
       const i = c.instances.findIndex((inst, n) => c.instances.findIndex((o) => o.id === inst.id) !== n);
@@ -200,5 +195,10 @@ export const SETTINGS_CHECKS: Check<Settings>[] = [
       c.instances.some((i) => i.id === c.defaultInstance)
         ? undefined
         : { setting: 'defaultInstance', message: `"${c.defaultInstance}" is not the id of a configured instance` },
+  },
+  {
+    name: 'one source for the key-encryption key',
+    problem: (c) =>
+      c.keyEncryptionKey && c.keyEncryptionKeyFile ? { setting: 'keyEncryptionKey', message: 'set either keyEncryptionKey or keyEncryptionKeyFile, not both' } : undefined,
   },
 ];

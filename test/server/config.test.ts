@@ -98,7 +98,7 @@ describe('configuration', () => {
   });
 
   it('names its cross-field rules, and an instance default role outside allowedRoles breaks one', () => {
-    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual(['instance ids are unique', 'instance audiences are unique', 'defaultInstance names an instance']);
+    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual(['instance ids are unique', 'instance audiences are unique', 'defaultInstance names an instance', 'one source for the key-encryption key']);
     expect(() => validateConfig({ instances: [{ id: 'a', url: 'https://g', allowedRoles: ['Editor'] }] })).toThrow(
       /instances\[0\]\.defaultRole: must be one of allowedRoles \(Editor\)/,
     );

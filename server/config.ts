@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
+import { providersOf, providerWarnings, type ProviderConfig } from './oidc/provider-config.ts';
 import { GRAFANA_ROLES, isGrafanaRole, type GrafanaRole } from './roles.ts';
 
 /**
@@ -51,6 +52,14 @@ export interface Config {
   instances: InstanceConfig[];
   /** Id of the instance the extension and home page open by default. */
   defaultInstance: string;
+  /** OpenID Connect providers people sign in with (server/oidc/provider-config.ts). */
+  providers: ProviderConfig[];
+  /** Password sign-in for accounts created by the CLI (quick start, break-glass). */
+  localAccounts: boolean;
+  /** A provider session's identity and groups are confirmed with the provider at least this often. */
+  identityRefreshMinutes: number;
+  /** How long an unreachable provider is tolerated before its sessions end. */
+  identityRefreshGraceMinutes: number;
 }
 
 export const defaults = {
@@ -67,6 +76,9 @@ export const defaults = {
   signInMaxFailuresPerIp: 50,
   signInFailureWindowMinutes: 15,
   trustProxy: false as boolean | number | string,
+  localAccounts: true,
+  identityRefreshMinutes: 5,
+  identityRefreshGraceMinutes: 30,
 } satisfies Partial<Config>;
 
 export const DEFAULT_HEADER_NAME = 'X-JWT-Assertion';
@@ -88,6 +100,10 @@ const ENV: Record<string, keyof Config> = {
   GRAFANA_SSO_TRUST_PROXY: 'trustProxy',
   GRAFANA_SSO_INSTANCES: 'instances',
   GRAFANA_SSO_DEFAULT_INSTANCE: 'defaultInstance',
+  GRAFANA_SSO_PROVIDERS: 'providers',
+  GRAFANA_SSO_LOCAL_ACCOUNTS: 'localAccounts',
+  GRAFANA_SSO_IDENTITY_REFRESH_MINUTES: 'identityRefreshMinutes',
+  GRAFANA_SSO_IDENTITY_REFRESH_GRACE_MINUTES: 'identityRefreshGraceMinutes',
 };
 
 export interface LoadOptions {
@@ -107,7 +123,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   for (const [name, key] of Object.entries(ENV)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    raw[key] = key === 'instances' ? parseJson(name, value) : value;
+    raw[key] = key === 'instances' || key === 'providers' ? parseJson(name, value) : value;
   }
   Object.assign(raw, options.overrides);
   return validateConfig(raw);
@@ -135,7 +151,7 @@ function parseJson(setting: string, text: string): unknown {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const KNOWN_KEYS = new Set<string>([...Object.keys(defaults), 'publicUrl', 'instances', 'defaultInstance']);
+const KNOWN_KEYS = new Set<string>([...Object.keys(defaults), 'publicUrl', 'instances', 'defaultInstance', 'providers']);
 
 export function validateConfig(raw: Record<string, unknown>): Config {
   for (const key of Object.keys(raw)) {
@@ -167,7 +183,28 @@ export function validateConfig(raw: Record<string, unknown>): Config {
     trustProxy: trustProxyOf(raw.trustProxy),
     instances,
     defaultInstance,
+    ...accountSources(raw),
   };
+}
+
+function accountSources(raw: Record<string, unknown>): Pick<Config, 'providers' | 'localAccounts' | 'identityRefreshMinutes' | 'identityRefreshGraceMinutes'> {
+  const providers = providersOf(raw.providers);
+  const localAccounts = bool(raw, 'localAccounts', defaults.localAccounts);
+  if (!localAccounts && providers.length === 0) throw new ConfigError('localAccounts', 'cannot be false without providers: nobody could sign in');
+  return {
+    providers,
+    localAccounts,
+    identityRefreshMinutes: int(raw, 'identityRefreshMinutes', defaults.identityRefreshMinutes, 1, 24 * 60),
+    identityRefreshGraceMinutes: int(raw, 'identityRefreshGraceMinutes', defaults.identityRefreshGraceMinutes, 0, 7 * 24 * 60),
+  };
+}
+
+function bool(raw: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const v = raw[key];
+  if (v === undefined) return fallback;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw new ConfigError(key, `must be true or false (got ${JSON.stringify(v)})`);
 }
 
 function str(raw: Record<string, unknown>, key: string, fallback: string): string {
@@ -296,5 +333,6 @@ export function developmentWarnings(config: Config): string[] {
   for (const inst of config.instances) {
     if (new URL(inst.url).protocol !== 'https:') warnings.push(`instance "${inst.id}" is plain http (${inst.url}): tokens in its URLs and headers travel unencrypted.`);
   }
+  warnings.push(...providerWarnings(config.providers));
   return warnings;
 }

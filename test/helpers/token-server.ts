@@ -23,8 +23,8 @@ export interface TestUser {
 }
 
 export interface StartOptions {
-  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …). */
-  settings?: Record<string, unknown>;
+  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …); a function gets the server's URL. */
+  settings?: Record<string, unknown> | ((url: string) => Record<string, unknown> | Promise<Record<string, unknown>>);
   users?: TestUser[];
   /** Listen on this port instead of a free one. */
   port?: number;
@@ -61,7 +61,12 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   const auditLogPath = join(dir, 'audit.log');
   const config = loadConfig({
     env: {},
-    overrides: { publicUrl: url, databasePath: join(dir, 'db.sqlite'), auditLog: auditLogPath, ...options.settings },
+    overrides: {
+      publicUrl: url,
+      databasePath: join(dir, 'db.sqlite'),
+      auditLog: auditLogPath,
+      ...(typeof options.settings === 'function' ? await options.settings(url) : options.settings),
+    },
   });
   const store = openSqliteStore(config.databasePath);
   const clock = new OffsetClock();

@@ -24,6 +24,8 @@ export type SignInRefusalCode = keyof typeof SIGN_IN_REFUSALS;
 export class SignInRefused extends Error {
   readonly status: number;
   readonly publicMessage: string;
+  /** The provider's subject, when the refusal came after the provider said who it was. */
+  subject: string | undefined;
 
   constructor(
     readonly code: SignInRefusalCode,

@@ -30,6 +30,17 @@ export function refusalFrom(error: unknown, step: string): SignInRefused {
     if (error.error === 'invalid_grant') return new SignInRefused('oidc_code_rejected', `${step}: invalid_grant ${error.error_description ?? ''}`.trim());
     return new SignInRefused('oidc_provider_error', `${step}: ${error.error} ${error.error_description ?? ''}`.trim());
   }
-  const code = (error as { code?: string }).code ?? '';
-  return new SignInRefused('oidc_id_token_invalid', `${step}: ${code ? `${code} ` : ''}${message}`);
+  return new SignInRefused('oidc_id_token_invalid', `${step}: ${describe(error)}`);
+}
+
+/** openid-client's message is generic ("invalid response encountered"); the cause says what was wrong. */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (typeof e !== 'object') break;
+    const claim = (e as { claim?: unknown }).claim;
+    const text = [e.code, e.message, typeof claim === 'string' ? `(claim "${claim}")` : ''].filter(Boolean).join(' ');
+    if (text) parts.push(text);
+  }
+  return parts.join(': ') || String(error);
 }

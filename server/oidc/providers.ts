@@ -122,7 +122,12 @@ async function discover(provider: ProviderConfig, at: string): Promise<oidc.Conf
       provider.clientId,
       { [oidc.clockTolerance]: ID_TOKEN_CLOCK_TOLERANCE_SECONDS },
       await clientAuthentication(provider),
-      { timeout: provider.timeoutSeconds, ...(provider.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : {}) },
+      {
+        timeout: provider.timeoutSeconds,
+        // ID tokens from the token endpoint are verified against the provider's JWKS too, not only
+        // trusted for arriving over TLS: a token signed by another key or with alg "none" is refused.
+        execute: [oidc.enableNonRepudiationChecks, ...(provider.issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [])],
+      },
     );
   } catch (error) {
     if (isUnreachable(error)) throw error;

@@ -116,8 +116,15 @@ async function resultOf(
     claims = { ...claims, ...(await userinfo(configuration, response.access_token, subject)), sub: subject };
   }
   const expiresIn = response.expiresIn();
+  let identity: ProviderIdentity;
+  try {
+    identity = identityFrom(provider, claims);
+  } catch (e) {
+    if (e instanceof SignInRefused) e.subject = subject;
+    throw e;
+  }
   return {
-    identity: identityFrom(provider, claims),
+    identity,
     tokens: {
       accessToken: response.access_token,
       accessTokenExpiresAt: expiresIn === undefined ? null : nowMs + expiresIn * 1000,

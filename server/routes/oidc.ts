@@ -101,7 +101,8 @@ export function oidcRoutes(ctx: Context): Router {
       res.set('Cache-Control', 'no-store').redirect(303, flow.returnTo);
     } catch (error) {
       if (!(error instanceof SignInRefused)) throw error;
-      await refuse(req, res, id, error, subject ? { sub: subject } : {});
+      const sub = subject ?? error.subject;
+      await refuse(req, res, id, error, sub ? { sub } : {});
     }
   });
 

@@ -129,3 +129,134 @@ describe('sign-in through an OpenID Connect provider', () => {
     expect((await auditOf('oidc_sign_in')).at(-1)).toMatchObject({ sub: 'sub-alice', created: false });
   });
 });
+
+/** A refused sign-in: a clear page with the code, no 500, an audit event with the reason, and no session. */
+async function expectRefused(page: { status: number; html: string }, browser: HttpBrowser, code: string, status: number) {
+  expect(page.status).toBe(status);
+  expect(page.html).toContain(`<code id="error-code">${code}</code>`);
+  expect(page.html).not.toMatch(/at .*\.ts:\d+|Error:/);
+  expect(sessionCookieOf(browser)).toBeUndefined();
+  const refusals = await auditOf('oidc_sign_in_refused');
+  expect(refusals.at(-1)).toMatchObject({ provider: 'corp', reason: code });
+  return refusals.at(-1)!;
+}
+
+describe('bad answers are refused: a page, an audit event, no session', () => {
+  const start = `/oidc/corp/login?return_to=%2F`;
+
+  it('missing state', async () => {
+    const browser = new HttpBrowser();
+    const callback = new URL(await callbackUrlOf(browser, s.url + start, dave));
+    callback.searchParams.delete('state');
+    await expectRefused(await browser.go(callback.href), browser, 'oidc_state_missing', 400);
+  });
+
+  it('tampered state', async () => {
+    const browser = new HttpBrowser();
+    const callback = new URL(await callbackUrlOf(browser, s.url + start, dave));
+    const state = callback.searchParams.get('state')!;
+    callback.searchParams.set('state', `${state.slice(0, -4)}AAAA`);
+    await expectRefused(await browser.go(callback.href), browser, 'oidc_state_mismatch', 400);
+  });
+
+  it('an answer arriving in another browser than the one that started the sign-in', async () => {
+    const callback = await callbackUrlOf(new HttpBrowser(), s.url + start, dave);
+    const other = new HttpBrowser();
+    await expectRefused(await other.go(callback), other, 'oidc_state_missing', 400);
+  });
+
+  it('a replayed code: the same answer twice, and an old code under a new state', async () => {
+    const browser = new HttpBrowser();
+    const callback = await callbackUrlOf(browser, s.url + start, dave);
+    expect((await browser.go(callback)).html).toContain('Signed in as Dave Example');
+    const replayer = new HttpBrowser();
+    await expectRefused(await replayer.go(callback), replayer, 'oidc_state_missing', 400);
+
+    // With a fresh sign-in started, the old code is sent to the provider, which refuses it.
+    const fresh = new URL(await callbackUrlOf(replayer, s.url + start, dave));
+    const old = new URL(callback);
+    fresh.searchParams.set('code', old.searchParams.get('code')!);
+    const refusal = await expectRefused(await replayer.go(fresh.href), replayer, 'oidc_code_rejected', 400);
+    expect(refusal.detail).toMatch(/invalid_grant/);
+  });
+
+  for (const [mode, detail] of [
+    ['wrong-nonce', /nonce/],
+    ['other-key', /signature/i],
+    ['alg-none', /alg|unsupported|signature/i],
+    ['unsigned-hs256', /alg|unsupported|signature/i],
+    ['expired', /exp|timestamp/i],
+    ['wrong-audience', /aud/],
+  ] as const) {
+    it(`an ID token with ${mode}`, async () => {
+      const browser = new HttpBrowser();
+      const callback = await callbackUrlOf(browser, s.url + start, dave);
+      await provider.tamperNextIdToken(mode);
+      const refusal = await expectRefused(await browser.go(callback), browser, 'oidc_id_token_invalid', 400);
+      expect(refusal.detail).toMatch(detail);
+    });
+  }
+
+  it('an unverified email, where verification is required', async () => {
+    const browser = new HttpBrowser();
+    await expectRefused(await signInThroughProvider(browser, s.url, 'corp', bob), browser, 'oidc_email_unverified', 403);
+    expect(await s.store.getUserByLogin('bob')).toBeUndefined();
+  });
+
+  it('an email outside the allowed domains', async () => {
+    const browser = new HttpBrowser();
+    const refusal = await expectRefused(await signInThroughProvider(browser, s.url, 'corp', eve), browser, 'oidc_email_domain', 403);
+    expect(refusal).toMatchObject({ sub: 'sub-eve' });
+    expect(await s.store.getUserByLogin('eve')).toBeUndefined();
+  });
+
+  it('an existing local account with the same email is not taken over', async () => {
+    const browser = new HttpBrowser();
+    await expectRefused(await signInThroughProvider(browser, s.url, 'corp', carol), browser, 'oidc_account_conflict', 409);
+    expect(await s.store.getIdentity(provider.issuer, 'sub-carol')).toBeUndefined();
+    expect((await s.store.getUserByLogin('carol-local'))!.passwordHash).not.toBe('');
+  });
+
+  it('the provider answering with an error (the person cancelled)', async () => {
+    const browser = new HttpBrowser();
+    const callback = new URL(await callbackUrlOf(browser, s.url + start, dave));
+    const denied = new URL(callback.origin + callback.pathname);
+    denied.searchParams.set('error', 'access_denied');
+    denied.searchParams.set('error_description', 'End-User aborted interaction');
+    denied.searchParams.set('state', callback.searchParams.get('state')!);
+    denied.searchParams.set('iss', provider.issuer);
+    const page = await browser.go(denied.href);
+    await expectRefused(page, browser, 'oidc_provider_error', 401);
+    expect(page.html).toContain('access_denied');
+  });
+
+  it('a provider too slow to answer: the request times out', async () => {
+    const browser = new HttpBrowser();
+    const callback = await callbackUrlOf(browser, s.url + start, dave);
+    await provider.delay('/token', 3000);
+    try {
+      const began = Date.now();
+      const page = await browser.go(callback);
+      expect(Date.now() - began).toBeLessThan(2900);
+      await expectRefused(page, browser, 'oidc_provider_unavailable', 503);
+    } finally {
+      await provider.delay('/token', 0);
+    }
+  });
+
+  it('an unknown provider id', async () => {
+    const browser = new HttpBrowser();
+    const page = await browser.go(`${s.url}/oidc/nope/login`);
+    expect(page.status).toBe(404);
+    expect(page.html).toContain('oidc_unknown_provider');
+  });
+
+  it('nothing the provider sent is in the audit log or the log file as a token', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(s.auditLogPath, 'utf8');
+    // JWTs (ID tokens, access tokens from oidc-provider are opaque) and refresh tokens never appear.
+    expect(text).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/);
+    const rows = await s.store.listAudit(1000);
+    expect(JSON.stringify(rows)).not.toMatch(/refresh_token|access_token|eyJ[\w-]+\.eyJ/);
+  });
+});

@@ -8,6 +8,8 @@ import type { ProviderRegistry } from './providers.ts';
 import type { ProviderSessions } from './provider-sessions.ts';
 import { refreshIdentity } from './sign-in.ts';
 
+const UNREACHABLE_RETRY_MS = 60_000;
+
 export interface RefreshPolicy {
   /** The provider is asked again once the last confirmation is this old. */
   intervalMs: number;
@@ -25,6 +27,8 @@ export interface RefreshPolicy {
 export class IdentityRefresh {
   /** One refresh per session at a time (a refresh token may be single-use). */
   private readonly inFlight = new Map<string, Promise<User | undefined>>();
+  /** Sessions whose provider was unreachable at the last try, and when: tried again a minute later, not on every request. */
+  private readonly unreachableTried = new Map<string, number>();
 
   constructor(
     private readonly d: { store: Store; clock: Clock; audit: AuditLog; registry: ProviderRegistry; sessions: ProviderSessions; policy: RefreshPolicy; log(m: string): void },
@@ -45,6 +49,8 @@ export class IdentityRefresh {
     if (!state) return user; // a password session
     const now = clock.now();
     if (now - state.refreshedAt < policy.intervalMs) return user;
+    const triedAt = this.unreachableTried.get(session.idHash);
+    if (triedAt !== undefined && now - triedAt < UNREACHABLE_RETRY_MS && now - state.refreshedAt < policy.intervalMs + policy.graceMs) return user;
     const entry = registry.get(state.providerId);
     const base = { user: user.id, login: user.login, provider: state.providerId, issuer: state.issuer, sub: state.subject };
     if (!entry) {
@@ -57,6 +63,7 @@ export class IdentityRefresh {
       if (identity.subject !== state.subject) throw new SignInRefused('oidc_id_token_invalid', 'the refreshed identity has another subject');
       const updated = await updateFromIdentity(store, user, identity, now);
       await this.d.sessions.save({ sessionIdHash: session.idHash, provider: entry.provider, subject: state.subject, tokens: { ...tokens, authTime: tokens.authTime ?? state.authTime }, refreshedAt: now });
+      this.unreachableTried.delete(session.idHash);
       const changes = changesOf(user, updated);
       if (Object.keys(changes).length > 0) await audit.record('oidc_identity_updated', { ...base, changes });
       return updated;
@@ -64,12 +71,14 @@ export class IdentityRefresh {
       if (isUnreachable(error)) {
         const detail = error instanceof Error ? error.message : String(error);
         if (now - state.refreshedAt < policy.intervalMs + policy.graceMs) {
+          this.unreachableTried.set(session.idHash, now);
           if (state.unreachableSince === null) {
             await this.d.sessions.markUnreachable(state, now);
             await audit.record('oidc_refresh_unavailable', { ...base, detail });
           }
           return user;
         }
+        this.unreachableTried.delete(session.idHash);
         this.d.log(`ending session of ${user.login}: provider "${state.providerId}" unreachable past the grace period (${detail})`);
         await audit.record('oidc_refresh_refused', { ...base, reason: 'provider_unreachable_past_grace', detail });
         return undefined;

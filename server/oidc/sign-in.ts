@@ -84,7 +84,9 @@ export async function refreshIdentity(
     try {
       response = await oidc.refreshTokenGrant(configuration, current.refreshToken);
     } catch (error) {
-      throw refusalFrom(error, 'refresh');
+      const refusal = refusalFrom(error, 'refresh');
+      // invalid_grant here: the refresh token was revoked or its account disabled or removed.
+      throw refusal.code === 'oidc_code_rejected' ? new SignInRefused('oidc_refresh_refused', refusal.detail) : refusal;
     }
     return resultOf(configuration, provider, response, current, nowMs);
   }

@@ -260,3 +260,107 @@ describe('bad answers are refused: a page, an audit event, no session', () => {
     expect(JSON.stringify(rows)).not.toMatch(/refresh_token|access_token|eyJ[\w-]+\.eyJ/);
   });
 });
+
+describe('the identity is refreshed while a session lasts', () => {
+  const minutes = (n: number) => n * 60_000;
+  const roleNow = async (browser: HttpBrowser) => {
+    const res = await requestToken(s.url, sessionCookieOf(browser), 'grafana');
+    const body = (await res.json()) as { code?: string; user?: { role: string } };
+    return res.status === 200 ? body.user!.role : `${res.status} ${body.code}`;
+  };
+
+  it('a group change at the provider reaches the next token after the refresh interval', async () => {
+    const browser = new HttpBrowser();
+    await signInThroughProvider(browser, s.url, 'corp', alice);
+    expect(await roleNow(browser)).toBe('Editor');
+    await provider.updateAccount('sub-alice', { groups: ['grafana-admins'] });
+    // Not yet due: the provider is not asked on every token.
+    const before = (await provider.calls())['/token'] ?? 0;
+    expect(await roleNow(browser)).toBe('Editor');
+    expect((await provider.calls())['/token'] ?? 0).toBe(before);
+
+    s.clock.advanceMs(minutes(5));
+    expect(await roleNow(browser)).toBe('Admin');
+    expect((await provider.calls())['/token']).toBe(before + 1);
+    expect((await s.store.getUserByLogin('alice'))!.groups).toEqual(['grafana-admins']);
+    expect((await auditOf('oidc_identity_updated')).at(-1)).toMatchObject({ login: 'alice', sub: 'sub-alice', changes: { groups: ['grafana-admins'] } });
+
+    // Out of every mapped group: back to the instance's default role.
+    await provider.updateAccount('sub-alice', { groups: [] });
+    s.clock.advanceMs(minutes(5));
+    expect(await roleNow(browser)).toBe('Viewer');
+  });
+
+  it('an account disabled at the provider gets no token after the refresh, and its session ends', async () => {
+    const browser = new HttpBrowser();
+    await signInThroughProvider(browser, s.url, 'corp', dave);
+    expect(await roleNow(browser)).toBe('Viewer');
+    await provider.updateAccount('sub-dave', { disabled: true });
+    s.clock.advanceMs(minutes(5));
+    try {
+      expect(await roleNow(browser)).toBe('401 session_required');
+      expect((await auditOf('oidc_refresh_refused')).at(-1)).toMatchObject({ login: 'dave', sub: 'sub-dave', reason: 'oidc_refresh_refused' });
+      expect(await s.store.getSession(hashSessionId(sessionCookieOf(browser)!.split('=')[1]!))).toBeUndefined();
+    } finally {
+      await provider.updateAccount('sub-dave', { disabled: false });
+    }
+  });
+
+  it('an unreachable provider: the session holds for the grace period, then ends', async () => {
+    const browser = new HttpBrowser();
+    await signInThroughProvider(browser, s.url, 'corp', dave);
+    await provider.delay('/token', 3000);
+    try {
+      s.clock.advanceMs(minutes(6));
+      expect(await roleNow(browser)).toBe('Viewer');
+      expect((await auditOf('oidc_refresh_unavailable')).at(-1)).toMatchObject({ login: 'dave', sub: 'sub-dave' });
+      // Refresh interval (5) + grace (10) after the last confirmation: refused.
+      s.clock.advanceMs(minutes(9));
+      expect(await roleNow(browser)).toBe('401 session_required');
+      expect((await auditOf('oidc_refresh_refused')).at(-1)).toMatchObject({ login: 'dave', reason: 'provider_unreachable_past_grace' });
+    } finally {
+      await provider.delay('/token', 0);
+    }
+  });
+
+  it('disabling the account here stops its tokens at once, without waiting for a refresh', async () => {
+    const browser = new HttpBrowser();
+    await signInThroughProvider(browser, s.url, 'corp', dave);
+    const user = (await s.store.getUserByLogin('dave'))!;
+    await s.store.updateUser(user.id, { disabled: true }, s.clock.now());
+    try {
+      expect(await roleNow(browser)).toBe('403 access_denied');
+      await expectRefused(await signInThroughProvider(new HttpBrowser(), s.url, 'corp', dave), new HttpBrowser(), 'oidc_account_disabled', 403);
+    } finally {
+      await s.store.updateUser(user.id, { disabled: false }, s.clock.now());
+    }
+  });
+});
+
+describe('logout', () => {
+  it('ends the session here and offers to sign out at the provider (RP-initiated logout)', async () => {
+    const browser = new HttpBrowser();
+    await signInThroughProvider(browser, s.url, 'corp', dave);
+    const home = await browser.go(`${s.url}/`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(home.html)![1]!;
+    const page = await browser.go(`${s.url}/logout`, { form: { csrf } });
+    expect(page.status).toBe(200);
+    expect(sessionCookieOf(browser)).toBeUndefined();
+    const href = /id="provider-logout" href="([^"]+)"/.exec(page.html)![1]!.replaceAll('&amp;', '&');
+    const end = new URL(href);
+    expect(end.origin).toBe(provider.issuer);
+    expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${s.url}/login?signed_out=1`);
+    expect(decodeJwt(end.searchParams.get('id_token_hint')!)).toMatchObject({ sub: 'sub-dave', iss: provider.issuer });
+
+    // The provider asks to confirm; confirming ends its session and comes back here.
+    const confirm = await browser.go(href);
+    expect(confirm.status).toBe(200);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html)![1]!;
+    const action = /action="([^"]+)"/.exec(confirm.html)![1]!;
+    const back = await browser.go(new URL(action, provider.issuer).href, { form: { xsrf, logout: 'yes' } });
+    expect(back.url).toBe(`${s.url}/login?signed_out=1`);
+    expect(back.html).toContain('You are signed out.');
+    // Signed out at the provider too: the next sign-in asks for the password again.
+    await expect(signInThroughProvider(browser, s.url, 'corp')).rejects.toThrow(/sign-in stopped at/);
+  });
+});

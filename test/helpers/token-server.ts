@@ -31,6 +31,8 @@ export interface StartOptions {
   port?: number;
   /** Passed to createApp: routes before its 404 handler. */
   extraRoutes?: RequestHandler;
+  /** The server's operational log (default: dropped). */
+  log?: (message: string) => void;
 }
 
 export interface RunningTokenServer {
@@ -73,7 +75,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   });
   const store = openSqliteStore(config.databasePath);
   const clock = new OffsetClock();
-  const server = await createApp({ config, store, clock, log: () => {}, extraRoutes: options.extraRoutes });
+  const server = await createApp({ config, store, clock, log: options.log ?? (() => {}), extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {

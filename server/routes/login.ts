@@ -4,6 +4,7 @@ import { checkFormOrigin, loginCsrfCookie, loginCsrfToken, sameToken } from '../
 import { readCookie } from '../cookies.ts';
 import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
 import { isSafePath } from '../grant.ts';
+import { errorMessage, errorStatus } from '../contract/index.ts';
 import { endSessionUrl } from '../oidc/logout.ts';
 import { loginPage, signedOutPage, type LoginPageOptions } from '../views/pages.ts';
 
@@ -49,7 +50,7 @@ export function loginRoutes(ctx: Context): Router {
 
     if (!ctx.config.localAccounts) {
       await ctx.audit.record('sign_in_failed', { login, ip: req.ip ?? 'unknown', reason: 'local_accounts_off' });
-      return again(403, 'Password sign-in is switched off here. Sign in with your organisation\'s identity provider.');
+      return again(errorStatus('local_accounts_off'), errorMessage('local_accounts_off'));
     }
     if (!sameToken(field(req, 'csrf'), readCookie(req, loginCsrfCookie(secure)))) {
       return again(403, 'The sign-in form expired. Please try again.');

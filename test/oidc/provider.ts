@@ -21,7 +21,13 @@ export interface TestProvider {
 const script = fileURLToPath(new URL('./provider-process.ts', import.meta.url));
 
 export async function startTestProvider(options: ProviderStart): Promise<TestProvider> {
-  const child: ChildProcess = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // oidc-provider's notices (stdout) and warnings about its development defaults (in-memory adapter,
+  // default pages) are expected here; anything else on stderr goes on to the test's output.
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    const rest = text.split('\n').filter((line) => line && !/^(\x1b\[[\d;]*m)?oidc-provider (WARNING|NOTICE): /.test(line));
+    if (rest.length) process.stderr.write(`${rest.join('\n')}\n`);
+  });
   let next = 0;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   child.on('message', (m: { id: number; result?: unknown; error?: string }) => {

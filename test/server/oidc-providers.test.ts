@@ -131,7 +131,7 @@ describe('a provider down at startup, private_key_jwt, and the provider as the o
       },
       log: (m: string) => logs.push(m),
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await s?.close();
     await provider?.close();
@@ -158,7 +158,7 @@ describe('a provider down at startup, private_key_jwt, and the provider as the o
     const page = await signInThroughProvider(browser, s.url, 'corp', dave);
     expect(page.html).toContain('Signed in as Dave');
     expect(logs.join('\n')).toMatch(/provider "corp" is reachable again/);
-  });
+  }, 60_000);
 
   it('with the provider session alive, an expired session here renews itself through /login, untyped', async () => {
     const browser = new HttpBrowser();

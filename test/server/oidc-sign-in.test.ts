@@ -53,7 +53,7 @@ beforeAll(async () => {
     },
     users: [{ login: 'carol-local', password: 'carol local password', email: 'carol@example.com' }],
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   await s?.close();

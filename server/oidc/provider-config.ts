@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 
 /**
- * The `providers` setting: OpenID Connect providers people sign in with. Validated once at startup,
- * each error naming the setting (`providers[0].issuer: …`). README "Signing in with an identity provider".
+ * One entry of the `providers` setting (server/config/settings.ts): an OpenID Connect provider people
+ * sign in with. Validated once at startup, each error naming the setting (`providers[0].issuer: …`).
+ * README "Signing in with your identity provider".
  */
 export interface ProviderConfig {
   /** Short id used in URLs (/oidc/<id>/callback), the audit log and the CLI. */
@@ -67,19 +68,6 @@ const KNOWN = [
   'maxAuthAgeMinutes',
   'timeoutSeconds',
 ];
-
-/** Validates the whole `providers` list (undefined: no providers). */
-export function providersOf(v: unknown, setting = 'providers'): ProviderConfig[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new ConfigError(setting, 'must be a list of providers like [{"id": "corp", "issuer": "https://…", "clientId": "…", "clientSecret": "…"}]');
-  const list = v.map((item, i) => providerOf(item, `${setting}[${i}]`));
-  const seen = new Set<string>();
-  for (const [i, p] of list.entries()) {
-    if (seen.has(p.id)) throw new ConfigError(`${setting}[${i}].id`, `"${p.id}" is used twice`);
-    seen.add(p.id);
-  }
-  return list;
-}
 
 export function providerOf(v: unknown, at: string): ProviderConfig {
   if (!isObject(v)) throw new ConfigError(at, 'must be an object like {"id": "corp", "issuer": "https://login.example.com", "clientId": "…", "clientSecret": "…"}');

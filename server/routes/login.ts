@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Context } from '../context.ts';
-import { checkFormOrigin, loginCsrfCookie, loginCsrfToken, sameToken } from '../csrf.ts';
+import { checkFormOrigin, loginCsrfToken, sameToken } from '../csrf.ts';
 import { readCookie } from '../cookies.ts';
 import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
 import { isSafePath } from '../grant.ts';
@@ -13,7 +13,7 @@ const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit:
 /** Sign-in and sign-out pages: plain HTML forms, CSRF-protected, throttled. */
 export function loginRoutes(ctx: Context): Router {
   const router = Router();
-  const secure = ctx.config.publicUrl.startsWith('https://');
+  const csrfCookie = { name: ctx.config.derived.cookies.loginCsrf, secure: ctx.config.derived.https };
   const returnToOf = (v: unknown) => (isSafePath(v) ? v : '/');
   const field = (req: Request, name: string): string => {
     const v = (req.body as Record<string, unknown> | undefined)?.[name];
@@ -22,7 +22,7 @@ export function loginRoutes(ctx: Context): Router {
 
   const providers = ctx.config.providers.map((p) => ({ id: p.id, name: p.name }));
   const page = (req: Request, res: Response, o: Omit<LoginPageOptions, 'csrf'>) =>
-    loginPage({ ...o, csrf: loginCsrfToken(req, res, secure), providers, passwordForm: ctx.config.localAccounts });
+    loginPage({ ...o, csrf: loginCsrfToken(req, res, csrfCookie), providers, passwordForm: ctx.config.localAccounts });
 
   router.get('/login', async (req, res) => {
     const returnTo = returnToOf(req.query.return_to);
@@ -52,7 +52,7 @@ export function loginRoutes(ctx: Context): Router {
       await ctx.audit.record('sign_in_failed', { login, ip: req.ip ?? 'unknown', reason: 'local_accounts_off' });
       return again(errorStatus('local_accounts_off'), errorMessage('local_accounts_off'));
     }
-    if (!sameToken(field(req, 'csrf'), readCookie(req, loginCsrfCookie(secure)))) {
+    if (!sameToken(field(req, 'csrf'), readCookie(req, csrfCookie.name))) {
       return again(403, 'The sign-in form expired. Please try again.');
     }
     if (!login || !password || login.length > 200 || password.length > 1024) {

@@ -14,7 +14,7 @@ import { messagePage } from '../views/pages.ts';
  */
 export function oidcRoutes(ctx: Context): Router {
   const router = Router();
-  const secure = ctx.config.publicUrl.startsWith('https://');
+  const secure = ctx.config.derived.https;
 
   const refuse = async (req: Request, res: Response, providerId: string, refusal: SignInRefused, extra: Record<string, unknown> = {}) => {
     const provider = ctx.providers.get(providerId)?.provider;

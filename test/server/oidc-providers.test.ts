@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
-import { providersOf } from '../../server/oidc/provider-config.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { freePort } from '../helpers/stack.ts';
 import { postForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
@@ -19,6 +18,7 @@ import { startTestProvider, tokenServerClient, type TestProvider } from '../oidc
 import { signInThroughProvider } from '../oidc/sign-in-steps.ts';
 
 const base = { id: 'corp', issuer: 'https://login.example.com', clientId: 'c', clientSecret: 's' };
+const providersOf = (providers: unknown[]) => loadConfig({ env: {}, overrides: { providers } }).providers;
 
 describe('the providers setting', () => {
   it.each([

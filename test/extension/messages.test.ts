@@ -47,8 +47,8 @@ describe('isMessage', () => {
 describe('the worker dispatcher', () => {
 
   it('answers its own popup', async () => {
-    const { tokens } = await setUp();
-    await tokens.syncAccount();
+    const { sync } = await setUp();
+    await sync.syncAccount();
     const state = (await sendAs(popupSender(), { type: 'getState' })) as PopupState;
     expect(state.status).toBe('signed-in');
     expect(state.user?.login).toBe('alice');
@@ -86,8 +86,8 @@ describe('the worker dispatcher', () => {
   });
 
   it('signs out: tells the server, drops tokens', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     await sendAs(popupSender(), { type: 'signOut' });
     expect(server.state.calls.at(-1)).toBe('POST /api/logout');
     const stored = await fakeBrowser.storage.session.get();

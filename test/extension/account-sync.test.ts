@@ -172,3 +172,26 @@ describe('configuration changes', () => {
     expect((await session()).config).toMatchObject({ serverUrl, config: { instances } });
   });
 });
+
+describe('results and roles', () => {
+  it('writes the roles once after the fan-out, so one token answer cannot overwrite another', async () => {
+    const { sync, server } = await setUp();
+    // The session still lists both instances, but by now the token endpoint grants Admin on main and nothing on ops.
+    server.state.sessionRoles = { main: 'Editor', ops: 'Viewer' };
+    server.state.roles = { main: 'Admin' };
+    const set = vi.spyOn(fakeBrowser.storage.session, 'set');
+    await sync.syncAccount();
+    expect((await session()).account).toMatchObject({ status: 'signed-in', roles: { main: 'Admin' } });
+    expect((await session())['token:ops']).toBeUndefined();
+    const accountWrites = set.mock.calls.filter(([items]) => 'account' in (items as object));
+    expect(accountWrites).toHaveLength(2); // the session's view, then the settled roles
+  });
+
+  it('runs on the clock and network it is given, not the global ones', async () => {
+    const { sync, server } = await setUp();
+    const at = t0 + 3_600_000;
+    await sync.syncAccount({ clock: { now: () => at }, fetch: server.fetch });
+    expect((await session())['token:main']).toMatchObject({ receivedAt: at });
+    expect(await alarmTime('refresh:main')).toBe(at + 240_000);
+  });
+});

@@ -44,6 +44,24 @@ describe('opening Grafana', () => {
     expect(await openedUrls()).toEqual([`${grafana}/explore`]);
   });
 
+  it('says what is missing, and puts no token in the URL, when tokens stay out of URLs but the header rule cannot act', async () => {
+    const { sync } = await setUp({ keepTokensOutOfUrls: true });
+    await sync.syncAccount();
+    // The fake grants http://127.0.0.1/* only: ops.example.com has no host access, so no rule applies there.
+    const result = (await sendAs(popupSender(), { type: 'open', instanceId: 'ops' })) as OpenResult;
+    expect(result).toMatchObject({ ok: false, reason: 'no-host-access', message: expect.stringMatching(/ops\.example\.com.*Options/) });
+    expect(await openedUrls()).toEqual([]);
+    expect(fakeBrowser.runtime.openOptionsPage).toHaveBeenCalled();
+  });
+
+  it('answers with the failure itself when the server cannot be reached', async () => {
+    const { server } = await setUp();
+    server.state.reachable = false;
+    const result = (await sendAs(popupSender(), { type: 'open' })) as OpenResult;
+    expect(result).toMatchObject({ ok: false, reason: 'unreachable', message: expect.stringMatching(/Cannot reach the token server at http:\/\/127\.0\.0\.1:7000/) });
+    expect(await openedUrls()).toEqual([]);
+  });
+
   it('opens the option-chosen default instance', async () => {
     const { sync } = await setUp({ defaultInstance: 'ops' });
     await sync.syncAccount();

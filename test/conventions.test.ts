@@ -32,6 +32,11 @@ describe('project conventions', () => {
     expect(offenders(server, /console\./)).toEqual([]);
   });
 
+  it('the extension renders no HTML from strings (the build removes React DOM\'s innerHTML sink)', () => {
+    const pages = extension.filter((f) => !f.path.startsWith('extension/build/'));
+    expect(offenders(pages, /dangerouslySetInnerHTML|\.(inner|outer)HTML\b|insertAdjacentHTML/)).toEqual([]);
+  });
+
   it('the server never sends CORS headers', () => {
     expect(offenders(server, /access-control-allow/i)).toEqual([]);
   });

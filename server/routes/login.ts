@@ -41,7 +41,7 @@ export function loginRoutes(ctx: Context): Router {
   });
 
   router.post('/login', form, async (req, res) => {
-    checkFormOrigin(req, ctx.config.publicUrl);
+    checkFormOrigin(req, ctx.config.derived.origin);
     res.set('Cache-Control', 'no-store').type('html');
     const login = field(req, 'login').trim();
     const password = field(req, 'password');
@@ -83,7 +83,7 @@ export function loginRoutes(ctx: Context): Router {
   });
 
   router.post('/logout', form, async (req, res) => {
-    checkFormOrigin(req, ctx.config.publicUrl);
+    checkFormOrigin(req, ctx.config.derived.origin);
     const auth = await ctx.sessions.load(req);
     if (auth && sameToken(field(req, 'csrf'), auth.session.csrfToken)) {
       // Read before the session goes: the provider's logout wants the ID token as a hint.

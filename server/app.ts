@@ -12,6 +12,9 @@ import { KeyManager, keySchedule } from './keys.ts';
 import { ServerSecret } from './server-secret.ts';
 import { DEFAULT_HASH_QUEUE, PasswordSignIn } from './password-sign-in.ts';
 import { RECOMMENDED_COST, type ScryptCost } from './passwords.ts';
+import { ProviderRegistry } from './oidc/providers.ts';
+import { ProviderSessions } from './oidc/provider-sessions.ts';
+import { IdentityRefresh } from './oidc/refresh.ts';
 import { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
@@ -19,6 +22,7 @@ import { apiRoutes } from './routes/api.ts';
 import { homeRoutes } from './routes/home.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
+import { oidcRoutes } from './routes/oidc.ts';
 import { STYLE, messagePage } from './views/pages.ts';
 
 export interface TokenServer {
@@ -70,6 +74,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     cost: deps.passwordCost ?? RECOMMENDED_COST,
     queue: deps.hashQueue ?? DEFAULT_HASH_QUEUE,
   });
+  const providers = new ProviderRegistry(config.providers, log, { retry: deps.timers !== false });
+  const providerSessions = new ProviderSessions(store, config.providers);
   const ctx: Context = {
     config,
     store,
@@ -86,10 +92,26 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     throttle,
     passwordSignIn,
     loginCsrf: new LoginCsrf(secret, clock, { name: config.derived.cookies.loginCsrf, secure: config.derived.https }),
+    providers,
+    providerSessions,
     instance: (id) => instances.get(id),
   };
+  if (config.providers.length > 0) {
+    const refresh = new IdentityRefresh({
+      store,
+      clock,
+      audit,
+      log,
+      registry: providers,
+      sessions: providerSessions,
+      policy: { intervalMs: config.identityRefreshMinutes * 60_000, graceMs: config.identityRefreshGraceMinutes * 60_000 },
+    });
+    ctx.sessions.guard = (session, user) => refresh.check(session, user);
+  }
   await keys.sealStoredKeys();
   await keys.maintain();
+  // A provider that answers wrongly is a configuration error; one that does not answer is retried.
+  await providers.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -112,6 +134,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(jwksRoutes(ctx));
   app.use(apiRoutes(ctx));
   app.use(loginRoutes(ctx));
+  app.use(oidcRoutes(ctx));
   app.use(homeRoutes(ctx));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
@@ -134,6 +157,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     ctx,
     close: async () => {
       clearInterval(timer);
+      providers.close();
       await audit.close();
     },
   };

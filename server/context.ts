@@ -4,6 +4,8 @@ import type { Config, InstanceConfig } from './config.ts';
 import type { LoginCsrf } from './csrf.ts';
 import type { KeyManager } from './keys.ts';
 import type { PasswordSignIn } from './password-sign-in.ts';
+import type { ProviderRegistry } from './oidc/providers.ts';
+import type { ProviderSessions } from './oidc/provider-sessions.ts';
 import type { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import type { SignInThrottle } from './throttle.ts';
@@ -19,6 +21,10 @@ export interface Context {
   throttle: SignInThrottle;
   passwordSignIn: PasswordSignIn;
   loginCsrf: LoginCsrf;
+  /** OpenID Connect providers and their discovery state. */
+  providers: ProviderRegistry;
+  /** Provider state of sessions signed in through a provider. */
+  providerSessions: ProviderSessions;
   instance(id: string): InstanceConfig | undefined;
   log(message: string): void;
 }

@@ -74,9 +74,9 @@ export class LoginCsrf {
  * same-origin, so their own posts carry the real origin. No Origin at all is a non-browser client;
  * the CSRF token still guards it.
  */
-export function checkFormOrigin(req: Request, publicUrl: string): void {
+export function checkFormOrigin(req: Request, ownOrigin: string): void {
   const origin = req.get('origin');
-  if (origin !== undefined && origin !== new URL(publicUrl).origin) {
+  if (origin !== undefined && origin !== ownOrigin) {
     throw new HttpError('origin_not_allowed', { detail: `origin ${origin}` });
   }
 }

@@ -41,3 +41,9 @@ export function resolveInside(base: string, target: unknown): URL | null {
   }
   return isInside(root, url) ? url : null;
 }
+
+/** A sign-in `return_to`: the normalised path (with query and fragment) on this server, or "/". */
+export function returnPathOf(ownOrigin: string, target: unknown): string {
+  const url = resolveInside(ownOrigin, target);
+  return url ? url.pathname + url.search + url.hash : '/';
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestHandler } from 'express';
 import { createApp, type TokenServer } from '../../server/app.ts';
-import { OffsetClock } from '../../server/clock.ts';
+import { OffsetClock, type Clock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { hashPassword, type ScryptCost } from '../../server/passwords.ts';
@@ -24,8 +24,8 @@ export interface TestUser {
 }
 
 export interface StartOptions {
-  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …). */
-  settings?: Record<string, unknown>;
+  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …); a function gets the server's URL. */
+  settings?: Record<string, unknown> | ((url: string) => Record<string, unknown> | Promise<Record<string, unknown>>);
   users?: TestUser[];
   /** Listen on this port instead of a free one. */
   port?: number;
@@ -33,16 +33,21 @@ export interface StartOptions {
   passwordCost?: ScryptCost;
   /** Passed to createApp: routes before its 404 handler. */
   extraRoutes?: RequestHandler;
+  /** The server's operational log (default: dropped). */
+  log?: (message: string) => void;
+  /** The server's clock (default: real time that tests can move forward). */
+  clock?: MovableClock;
 }
 
 /** Cheap hashes for tests that are not about hashing; test/server/passwords.test.ts covers the real cost. */
 export const TEST_PASSWORD_COST: ScryptCost = { N: 2 ** 12, r: 8, p: 1 };
+export type MovableClock = Clock & { advanceMs(ms: number): void };
 
 export interface RunningTokenServer {
   url: string;
   config: Config;
   store: SqliteStore;
-  clock: OffsetClock;
+  clock: MovableClock;
   server: TokenServer;
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
@@ -69,12 +74,17 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   const auditLogPath = join(dir, 'audit.log');
   const config = loadConfig({
     env: {},
-    overrides: { publicUrl: url, databasePath: join(dir, 'db.sqlite'), auditLog: auditLogPath, ...options.settings },
+    overrides: {
+      publicUrl: url,
+      databasePath: join(dir, 'db.sqlite'),
+      auditLog: auditLogPath,
+      ...(typeof options.settings === 'function' ? await options.settings(url) : options.settings),
+    },
   });
   const store = openSqliteStore(config.databasePath);
-  const clock = new OffsetClock();
+  const clock = options.clock ?? new OffsetClock();
   const passwordCost = options.passwordCost ?? TEST_PASSWORD_COST;
-  const server = await createApp({ config, store, clock, log: () => {}, passwordCost, extraRoutes: options.extraRoutes });
+  const server = await createApp({ config, store, clock, log: options.log ?? (() => {}), passwordCost, extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from '../errors.ts';
 import { parseKeyEncryptionKeys } from '../key-encryption.ts';
 import { GRAFANA_ROLES, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
@@ -125,16 +126,17 @@ export const SETTINGS = {
     default: 15,
   }),
   trustProxy: field({
-    doc: 'Express "trust proxy", for client addresses behind a load balancer: `true`, `false`, a hop count or addresses',
+    doc: 'the proxies in front of the server, so the client address is the one they saw: their number (`1` for one load balancer), or their addresses or ranges (`10.0.0.0/8`, `loopback`), comma-separated; `0` when clients connect directly. Never `true`: that believes any X-Forwarded-For a client writes',
     env: 'GRAFANA_SSO_TRUST_PROXY',
-    parse: custom((v, at): boolean | number | string => {
-      if (v === 'true') return true;
-      if (v === 'false') return false;
-      if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-      if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-      throw new ConfigError(at, 'must be true, false, a hop count or a list of addresses');
-    }),
-    default: false,
+    parse: custom(trustProxyOf),
+    default: 0 as number | string[],
+  }),
+  extensionIds: field({
+    doc: 'the browser extensions that may call the token API: Chrome extension ids (32 letters a–p) and Firefox moz-extension UUIDs, comma-separated; empty allows any extension (warned over https)',
+    env: 'GRAFANA_SSO_EXTENSION_IDS',
+    parse: custom(extensionIdsOf),
+    default: [] as string[],
+    defaultDoc: 'any',
   }),
   keyEncryptionKey: field({
     doc: 'key-encryption key for private keys at rest: 32 bytes base64 (`openssl rand -base64 32`); during a rotation the new key, a comma, the old key (see "Keys at rest")',
@@ -198,6 +200,41 @@ export const SETTINGS = {
 };
 
 export type Settings = ValuesOf<typeof SETTINGS>;
+
+const listOf = (v: unknown): unknown[] | undefined => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : Array.isArray(v) ? v : undefined);
+
+// Names proxy-addr (Express) knows for address ranges.
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxyOf(v: unknown, at: string): number | string[] {
+  if (v === true || v === 'true') {
+    throw new ConfigError(at, 'true would believe any X-Forwarded-For a client sends; give the number of proxies in front of the server (e.g. 1) or their addresses');
+  }
+  if (v === false || v === 'false') return 0;
+  if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+    const hops = Number(v);
+    if (Number.isInteger(hops) && hops >= 0 && hops <= 10) return hops;
+    throw new ConfigError(at, 'a number of proxy hops must be from 0 to 10');
+  }
+  const list = listOf(v);
+  const bad = list?.find((a) => typeof a !== 'string' || !(NAMED_RANGES.has(a) || isIP(a.split('/')[0]!) !== 0));
+  if (!list || list.length === 0 || bad !== undefined) {
+    throw new ConfigError(at, `must be a number of proxy hops or proxy addresses / ranges such as 10.0.0.0/8 or loopback${bad !== undefined ? ` (not an address: ${JSON.stringify(bad)})` : ''}`);
+  }
+  return list as string[];
+}
+
+// Chrome derives a 32-letter id (a–p) from the extension's key; Firefox's moz-extension host is a UUID.
+const EXTENSION_ID = /^([a-p]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+function extensionIdsOf(v: unknown, at: string): string[] {
+  const list = listOf(v);
+  const bad = list?.find((id) => typeof id !== 'string' || !EXTENSION_ID.test(id));
+  if (!list || bad !== undefined) {
+    throw new ConfigError(at, `must list extension ids: 32 letters a–p (Chrome) or a moz-extension UUID (Firefox)${bad !== undefined ? `, not ${JSON.stringify(bad)}` : ''}`);
+  }
+  return list as string[];
+}
 export type InstanceConfig = Instance;
 
 /** Cross-field rules over the whole configuration, each with a name. */

@@ -63,7 +63,7 @@ describe('configuration', () => {
   it('warns about plain http, and not about https', () => {
     expect(developmentWarnings(validateConfig({})).join(' ')).toMatch(/plain http/);
     const https = { publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] };
-    expect(developmentWarnings(validateConfig({ ...https, keyEncryptionKey: Buffer.alloc(32, 7).toString('base64') }))).toEqual([]);
+    expect(developmentWarnings(validateConfig({ ...https, keyEncryptionKey: Buffer.alloc(32, 7).toString('base64'), extensionIds: ['abcdefghijklmnopabcdefghijklmnop'] }))).toEqual([]);
   });
 
   it('gives every top-level setting its own environment variable, including the sign-in throttle', () => {

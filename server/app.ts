@@ -110,6 +110,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   }
   await keys.sealStoredKeys();
   await keys.maintain();
+  // After a crash: the audit file catches up with the database before anything else is recorded.
+  await audit.copy();
   // A provider that answers wrongly is a configuration error; one that does not answer is retried.
   await providers.start();
 
@@ -145,7 +147,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   if (deps.timers !== false) {
     timer = setInterval(() => {
       const now = clock.now();
-      Promise.all([keys.maintain(), store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now)]).catch((e: unknown) =>
+      Promise.all([keys.maintain(), store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now), audit.copy()]).catch((e: unknown) =>
         log(`maintenance failed: ${(e as Error).message}`),
       );
     }, 60_000);

@@ -425,6 +425,20 @@ export class SqliteStore implements Store {
     return this.db.prepare('UPDATE server_secrets SET value = ? WHERE name = ? AND value = ?').run(value, name, expected).changes === 1;
   }
 
+  async listAuditAfter(seq: number, limit: number): Promise<(AuditEvent & { seq: number })[]> {
+    const rows = this.db.prepare('SELECT seq, at, type, data_json FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as {
+      seq: number;
+      at: number;
+      type: string;
+      data_json: string;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, ...(JSON.parse(r.data_json) as object) }));
+  }
+
+  async lastAuditSeq(): Promise<number> {
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS n FROM audit_events').get() as { n: number }).n;
+  }
+
   async recordSignInFailure(subjects: string[], at: number): Promise<void> {
     const insert = this.db.prepare('INSERT INTO sign_in_failures (subject, at) VALUES (?, ?)');
     this.db.transaction(() => subjects.forEach((s) => insert.run(s, at)))();

@@ -128,6 +128,10 @@ export interface Store {
 
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number): Promise<AuditEvent[]>;
+  /** Events after `seq` in order, with their seq, at most `limit`: what the audit file has not got yet. */
+  listAuditAfter(seq: number, limit: number): Promise<(AuditEvent & { seq: number })[]>;
+  /** The seq of the newest event (0 when there is none). */
+  lastAuditSeq(): Promise<number>;
 
   /** Stores `value` under `name` unless a value is there already; returns the stored one (first writer wins). */
   ensureSecret(name: string, value: string): Promise<string>;

@@ -39,6 +39,8 @@ export interface RunningTokenServer {
   store: SqliteStore;
   clock: OffsetClock;
   server: TokenServer;
+  /** The listening node:http server (the benchmark watches its connections). */
+  listener: Server;
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
   auditLogPath: string;
@@ -94,6 +96,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     store,
     clock,
     server,
+    listener: http,
     dir,
     auditLogPath,
     addUser,

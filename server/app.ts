@@ -3,6 +3,7 @@ import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
+import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { Sessions } from './sessions.ts';
@@ -72,7 +73,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   // No CORS, ever: a preflight is refused, so web pages cannot send the API's custom header.
   app.use((req, res, next) => {
     if (req.method === 'OPTIONS') {
-      res.status(405).json({ code: 'method_not_allowed', message: 'Cross-origin requests are not allowed' });
+      const error = new HttpError('method_not_allowed');
+      res.status(error.status).json(error.body());
     } else next();
   });
 
@@ -88,7 +90,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(homeRoutes(ctx));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
-  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new HttpError('not_found', { method: req.method, path: req.path })));
   app.use(errorHandler(log));
 
   let timer: NodeJS.Timeout | undefined;
@@ -131,12 +133,12 @@ function securityHeaders(config: Config): RequestHandler {
 }
 
 /** The form parser's errors carry `type` and `status`; map them to stable codes. */
-const PARSER_ERRORS: Record<string, [number, string, string]> = {
-  'entity.too.large': [413, 'payload_too_large', 'The request body is too large'],
-  'encoding.unsupported': [415, 'unsupported_encoding', 'Unsupported content encoding'],
-  'charset.unsupported': [415, 'unsupported_charset', 'Unsupported charset'],
-  'parameters.too.many': [413, 'too_many_parameters', 'Too many form fields'],
-  'request.aborted': [400, 'request_aborted', 'The request was aborted'],
+const PARSER_ERRORS: Record<string, ErrorCode> = {
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_encoding',
+  'charset.unsupported': 'unsupported_charset',
+  'parameters.too.many': 'too_many_parameters',
+  'request.aborted': 'request_aborted',
 };
 
 function errorHandler(log: (m: string) => void): ErrorRequestHandler {
@@ -146,20 +148,20 @@ function errorHandler(log: (m: string) => void): ErrorRequestHandler {
     else {
       const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: string; status?: unknown; message?: string };
       const parser = PARSER_ERRORS[e.type ?? ''];
-      if (parser) error = new HttpError(...parser);
+      if (parser) error = new HttpError(parser);
       // Other client errors raised by Express or its parsers (a malformed %-escape, a corrupt gzip body).
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-        error = new HttpError(e.status, 'bad_request', 'The request is malformed', e.message);
+        error = new HttpError('bad_request', { detail: e.message });
       } else {
         log(`internal error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
-        error = new HttpError(500, 'internal_error', 'Something went wrong on the server');
+        error = new HttpError('internal_error');
       }
     }
     if (error.detail) log(`${error.code} on ${req.method} ${req.path}: ${error.detail}`);
     if (res.headersSent) return;
     res.status(error.status);
-    const wantsHtml = !req.path.startsWith('/api/') && !req.path.startsWith('/.well-known/') && req.accepts(['json', 'html']) === 'html';
+    const wantsHtml = !jsonPathPrefixes.some((p) => req.path.startsWith(p)) && req.accepts(['json', 'html']) === 'html';
     if (wantsHtml) res.type('html').send(messagePage(`Error ${error.status}`, error.message, { href: '/', text: 'Back to the start page' }));
-    else res.json({ code: error.code, message: error.message, ...error.extra });
+    else res.json(error.body());
   };
 }

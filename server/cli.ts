@@ -10,7 +10,7 @@ import { grafanaSettings } from './grafana-config.ts';
 import { KeyManager, keySchedule, keyState } from './keys.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import { roleFor } from './policy.ts';
-import { parseRole } from './roles.ts';
+import { parseRole } from './contract/index.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import type { InstanceGrant, Store, User } from './store/types.ts';
 
@@ -156,7 +156,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 async function serve(config: Config, io: Io): Promise<number> {
   const store = openSqliteStore(config.databasePath);
   const server = await createApp({ config, store, log: io.err });
-  const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env);
+  const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env, config.instances);
   if (notice) io.out(notice);
   for (const w of developmentWarnings(config)) io.err(`\n*** WARNING (development settings): ${w}\n`);
   const listener = server.app.listen(config.port, config.host);

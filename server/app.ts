@@ -18,6 +18,7 @@ import { IdentityRefresh } from './oidc/refresh.ts';
 import { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
+import { ThrottleEvents } from './throttle-events.ts';
 import { apiRoutes } from './routes/api.ts';
 import { homeRoutes } from './routes/home.ts';
 import { jwksRoutes } from './routes/jwks.ts';
@@ -28,6 +29,8 @@ import { STYLE, messagePage } from './views/pages.ts';
 export interface TokenServer {
   app: Express;
   ctx: Context;
+  /** One run of what the timer does every minute (tests call it after moving the clock). */
+  maintain(): Promise<void>;
   /** Stops timers and flushes the audit log; the caller closes the store and the listener. */
   close(): Promise<void>;
 }
@@ -65,12 +68,15 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     windowMs: config.signInFailureWindowMinutes * 60_000,
   });
   const secret = await ServerSecret.load(store, sealer);
+  // Refused sign-ins coalesce per key over a minute: a client repeating one cannot flood the audit trail.
+  const throttleEvents = new ThrottleEvents(audit, clock, 60_000);
   const passwordSignIn = PasswordSignIn.create({
     store,
     secret,
     clock,
     audit,
     throttle,
+    throttleEvents,
     cost: deps.passwordCost ?? RECOMMENDED_COST,
     queue: deps.hashQueue ?? DEFAULT_HASH_QUEUE,
   });
@@ -143,23 +149,31 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use((req, _res, next) => next(new HttpError('not_found', { method: req.method, path: req.path })));
   app.use(errorHandler(log));
 
+  const maintain = async () => {
+    const now = clock.now();
+    await Promise.all([
+      keys.maintain(),
+      store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now),
+      throttleEvents.flush(),
+      store.pruneAudit(now - config.auditRetentionDays * 86_400_000),
+    ]);
+    // Last: picks up the events just recorded, and any the CLI recorded.
+    await audit.copy();
+  };
   let timer: NodeJS.Timeout | undefined;
   if (deps.timers !== false) {
-    timer = setInterval(() => {
-      const now = clock.now();
-      Promise.all([keys.maintain(), store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now), audit.copy()]).catch((e: unknown) =>
-        log(`maintenance failed: ${(e as Error).message}`),
-      );
-    }, 60_000);
+    timer = setInterval(() => maintain().catch((e: unknown) => log(`maintenance failed: ${(e as Error).message}`)), 60_000);
     timer.unref();
   }
 
   return {
     app,
     ctx,
+    maintain,
     close: async () => {
       clearInterval(timer);
       providers.close();
+      await throttleEvents.flush(true);
       await audit.close();
     },
   };

@@ -6,6 +6,7 @@ import { hashPassword, isWeakerThan, verifyPassword, type ScryptCost } from './p
 import type { ServerSecret } from './server-secret.ts';
 import type { Store, User } from './store/types.ts';
 import type { SignInThrottle } from './throttle.ts';
+import type { ThrottleEvents } from './throttle-events.ts';
 
 export type SignInOutcome =
   | { ok: true; user: User }
@@ -22,7 +23,7 @@ const WRONG = 'Wrong login or password.';
  */
 export class PasswordSignIn {
   private constructor(
-    private readonly d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueue },
+    private readonly d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; throttleEvents: ThrottleEvents; cost: ScryptCost; queue: HashQueue },
     /**
      * Made at start (begun, not awaited, so start-up does not wait for it), at the current cost: the
      * first unknown login costs what every later one does.
@@ -30,7 +31,7 @@ export class PasswordSignIn {
     private readonly dummyHash: Promise<string>,
   ) {}
 
-  static create(d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; cost: ScryptCost; queue: HashQueueLimits }): PasswordSignIn {
+  static create(d: { store: Store; clock: Clock; secret: ServerSecret; audit: AuditLog; throttle: SignInThrottle; throttleEvents: ThrottleEvents; cost: ScryptCost; queue: HashQueueLimits }): PasswordSignIn {
     const dummy = hashPassword(randomBytes(16).toString('hex'), d.cost);
     dummy.catch(() => undefined); // awaited (and its error surfaced) at the first unknown login
     return new PasswordSignIn({ ...d, queue: new HashQueue(d.queue) }, dummy);
@@ -42,9 +43,9 @@ export class PasswordSignIn {
     // known account's id, and an unknown login only as a keyed hash (the same login, the same hash).
     const account = user ? `user:${user.id}` : `login:${this.d.secret.mac('login', login.toLowerCase())}`;
     const who = user ? { user: user.id } : { loginHash: this.d.secret.mac('login', login.toLowerCase()) };
-    const wait = await this.d.throttle.retryAfter(account, ip);
+    const { seconds: wait, subject } = await this.d.throttle.retryAfter(account, ip);
     if (wait > 0) {
-      await this.d.audit.record('sign_in_throttled', { ...who, ip });
+      await this.d.throttleEvents.refused(subject, { ...who, ip });
       return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`, retryAfterSeconds: wait };
     }
     let ok: boolean;

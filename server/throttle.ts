@@ -17,13 +17,14 @@ export class SignInThrottle {
    * Seconds to wait, or 0 when a sign-in attempt may go ahead. `account` identifies the account tried
    * without holding what was typed: `user:<id>`, or a keyed hash of an unknown login (password-sign-in.ts).
    */
-  async retryAfter(account: string, ip: string): Promise<number> {
+  async retryAfter(account: string, ip: string): Promise<{ seconds: number; subject: string }> {
     const since = this.clock.now() - this.o.windowMs;
     const [accountFailures, addressFailures] = await Promise.all([
       this.store.countSignInFailures(`account:${account}`, since),
       this.store.countSignInFailures(ipKey(ip), since),
     ]);
-    return accountFailures >= this.o.maxPerAccount || addressFailures >= this.o.maxPerIp ? Math.ceil(this.o.windowMs / 1000) : 0;
+    const subject = addressFailures >= this.o.maxPerIp ? ipKey(ip) : accountFailures >= this.o.maxPerAccount ? `account:${account}` : '';
+    return { seconds: subject ? Math.ceil(this.o.windowMs / 1000) : 0, subject };
   }
 
   async failed(account: string, ip: string): Promise<void> {

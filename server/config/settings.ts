@@ -97,6 +97,12 @@ export const SETTINGS = {
     parse: text({ allowEmpty: true, rule: 'must be a path, "-" or ""' }),
     default: 'data/audit.log',
   }),
+  auditRetentionDays: field({
+    doc: 'audit events older than this are deleted from the database (the audit log file is yours to rotate)',
+    env: 'GRAFANA_SSO_AUDIT_RETENTION_DAYS',
+    parse: int(1, 36500),
+    default: 365,
+  }),
   tokenLifetimeSeconds: field({ doc: 'token lifetime in seconds', env: 'GRAFANA_SSO_TOKEN_LIFETIME', parse: int(30, 24 * 3600), default: 300 }),
   grafanaJwksCacheSeconds: field({
     doc: "Grafana's `cache_ttl` in seconds; new keys are published this + 5 min before they sign",

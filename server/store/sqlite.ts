@@ -435,6 +435,10 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ seq: r.seq, at: r.at, type: r.type, ...(JSON.parse(r.data_json) as object) }));
   }
 
+  async pruneAudit(before: number): Promise<number> {
+    return this.db.prepare('DELETE FROM audit_events WHERE at < ?').run(before).changes;
+  }
+
   async lastAuditSeq(): Promise<number> {
     return (this.db.prepare('SELECT coalesce(max(seq), 0) AS n FROM audit_events').get() as { n: number }).n;
   }

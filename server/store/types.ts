@@ -132,6 +132,8 @@ export interface Store {
   listAuditAfter(seq: number, limit: number): Promise<(AuditEvent & { seq: number })[]>;
   /** The seq of the newest event (0 when there is none). */
   lastAuditSeq(): Promise<number>;
+  /** Deletes events older than `before`; returns how many. */
+  pruneAudit(before: number): Promise<number>;
 
   /** Stores `value` under `name` unless a value is there already; returns the stored one (first writer wins). */
   ensureSecret(name: string, value: string): Promise<string>;

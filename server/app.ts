@@ -7,6 +7,7 @@ import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import type { HashQueueLimits } from './hash-queue.ts';
 import { LoginCsrf } from './csrf.ts';
+import { DeviceCookies } from './device-cookie.ts';
 import { keySealerFor } from './key-encryption.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { ServerSecret } from './server-secret.ts';
@@ -98,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     throttle,
     passwordSignIn,
     loginCsrf: new LoginCsrf(secret, clock, { name: config.derived.cookies.loginCsrf, secure: config.derived.https }),
+    devices: new DeviceCookies(secret, { name: config.derived.cookies.device, secure: config.derived.https }),
     providers,
     providerSessions,
     instance: (id) => instances.get(id),

@@ -2,6 +2,7 @@ import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
 import type { LoginCsrf } from './csrf.ts';
+import type { DeviceCookies } from './device-cookie.ts';
 import type { KeyManager } from './keys.ts';
 import type { PasswordSignIn } from './password-sign-in.ts';
 import type { ProviderRegistry } from './oidc/providers.ts';
@@ -21,6 +22,7 @@ export interface Context {
   throttle: SignInThrottle;
   passwordSignIn: PasswordSignIn;
   loginCsrf: LoginCsrf;
+  devices: DeviceCookies;
   /** OpenID Connect providers and their discovery state. */
   providers: ProviderRegistry;
   /** Provider state of sessions signed in through a provider. */

@@ -9,7 +9,7 @@ import type { SignInThrottle } from './throttle.ts';
 import type { ThrottleEvents } from './throttle-events.ts';
 
 export type SignInOutcome =
-  | { ok: true; user: User }
+  | { ok: true; user: User; device: string | undefined }
   | { ok: false; status: 401 | 429 | 503; message: string; retryAfterSeconds?: number };
 
 export const DEFAULT_HASH_QUEUE: HashQueueLimits = { concurrency: 2, maxWaiting: 32, maxWaitingPerKey: 8 };
@@ -37,16 +37,19 @@ export class PasswordSignIn {
     return new PasswordSignIn({ ...d, queue: new HashQueue(d.queue) }, dummy);
   }
 
-  async attempt(login: string, password: string, ip: string): Promise<SignInOutcome> {
+  /** `deviceOf` reads the browser's device cookie for an account (device-cookie.ts). */
+  async attempt(login: string, password: string, ip: string, deviceOf: (userId: string) => string | undefined = () => undefined): Promise<SignInOutcome> {
     const user = await this.d.store.getUserByLogin(login);
     // What was typed into the login box may be a password: the throttle and the audit trail hold a
     // known account's id, and an unknown login only as a keyed hash (the same login, the same hash).
     const account = user ? `user:${user.id}` : `login:${this.d.secret.mac('login', login.toLowerCase())}`;
     const who = user ? { user: user.id } : { loginHash: this.d.secret.mac('login', login.toLowerCase()) };
-    const { seconds: wait, subject } = await this.d.throttle.retryAfter(account, ip);
+    const subject = { account, ip, device: user && deviceOf(user.id) };
+    const { seconds: wait, subject: refusedBy } = await this.d.throttle.retryAfter(subject);
     if (wait > 0) {
-      await this.d.throttleEvents.refused(subject, { ...who, ip });
-      return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`, retryAfterSeconds: wait };
+      await this.d.throttleEvents.refused(refusedBy, { ...who, ip });
+      const when = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
+      return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${when}.`, retryAfterSeconds: wait };
     }
     let ok: boolean;
     try {
@@ -57,13 +60,13 @@ export class PasswordSignIn {
       return { ok: false, status: 503, message: 'Too many sign-ins at once. Try again in a moment.', retryAfterSeconds: 1 };
     }
     if (!user || !ok || user.disabled) {
-      await this.d.throttle.failed(account, ip);
+      await this.d.throttle.failed(subject);
       await this.d.audit.record('sign_in_failed', { ...who, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
       return { ok: false, status: 401, message: WRONG };
     }
-    await this.d.throttle.succeeded(account);
+    await this.d.throttle.succeeded(subject);
     if (isWeakerThan(user.passwordHash, this.d.cost)) await this.rehash(user, password, ip);
-    return { ok: true, user };
+    return { ok: true, user, device: subject.device };
   }
 
   /** Best effort: when the queue is full the old hash stays and is replaced at a later sign-in. */

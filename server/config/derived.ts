@@ -12,6 +12,8 @@ export interface Derived {
     session: string;
     /** The pre-sign-in CSRF cookie of the login form. */
     loginCsrf: string;
+    /** Marks a browser that signed in before: its own sign-in allowance (device-cookie.ts). */
+    device: string;
   };
 }
 
@@ -24,6 +26,6 @@ export function derive(settings: Settings): Derived {
     origin: url.origin,
     https,
     jwksUrl: `${settings.publicUrl}/.well-known/jwks.json`,
-    cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf') },
+    cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf'), device: cookie('grafana_sso_device') },
   };
 }

@@ -56,7 +56,7 @@ export function loginRoutes(ctx: Context): Router {
       return again(400, 'Enter your login and password.');
     }
     const ip = req.ip ?? 'unknown';
-    const outcome = await ctx.passwordSignIn.attempt(login, password, ip);
+    const outcome = await ctx.passwordSignIn.attempt(login, password, ip, (userId) => ctx.devices.deviceOf(req, userId));
     if (!outcome.ok) {
       if (outcome.retryAfterSeconds) res.set('Retry-After', String(outcome.retryAfterSeconds));
       return again(outcome.status, outcome.message);
@@ -66,6 +66,7 @@ export function loginRoutes(ctx: Context): Router {
     // A new session id at every sign-in: a session cookie planted before sign-in is worthless.
     await ctx.sessions.end(req);
     await ctx.sessions.create(res, user.id);
+    ctx.devices.remember(res, user.id, outcome.device);
     await ctx.audit.record('sign_in', { user: user.id, login: user.login, ip });
     res.redirect(303, returnTo);
   });

@@ -452,6 +452,10 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT count(*) AS n FROM sign_in_failures WHERE subject = ? AND at > ?').get(subject, since) as { n: number }).n;
   }
 
+  async lastSignInFailure(subject: string): Promise<number | undefined> {
+    return (this.db.prepare('SELECT max(at) AS at FROM sign_in_failures WHERE subject = ?').get(subject) as { at: number | null }).at ?? undefined;
+  }
+
   async clearSignInFailures(subject: string): Promise<void> {
     this.db.prepare('DELETE FROM sign_in_failures WHERE subject = ?').run(subject);
   }

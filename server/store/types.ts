@@ -142,6 +142,7 @@ export interface Store {
 
   recordSignInFailure(subjects: string[], at: number): Promise<void>;
   countSignInFailures(subject: string, since: number): Promise<number>;
+  lastSignInFailure(subject: string): Promise<number | undefined>;
   clearSignInFailures(subject: string): Promise<void>;
   pruneSignInFailures(before: number): Promise<void>;
 }

@@ -4,7 +4,7 @@ import browser from 'webextension-polyfill';
 import type { OpenResult, OpenTarget } from '../shared/messages';
 import { hasOrigins } from '../shared/permissions';
 import { tokenForOpening } from './account-sync';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 import { instanceUrl, withAuthToken } from './grafana-url';
 import { openSignIn } from './sign-in';
 

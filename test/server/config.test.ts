@@ -81,15 +81,17 @@ describe('configuration', () => {
     expect(setting(() => loadConfig({ env: { GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_IP: '0' } }))).toBe('signInMaxFailuresPerIp');
   });
 
-  it('computes https, the JWKS URL and the cookie names once, from publicUrl', () => {
+  it('computes the origin, https, the JWKS URL and the cookie names once, from publicUrl', () => {
     const plain = validateConfig({});
     expect(plain.derived).toEqual({
+      origin: 'http://127.0.0.1:8080',
       https: false,
       jwksUrl: 'http://127.0.0.1:8080/.well-known/jwks.json',
       cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf' },
     });
     const secure = validateConfig({ publicUrl: 'https://sso.example.com/base/' });
     expect(secure.derived).toEqual({
+      origin: 'https://sso.example.com',
       https: true,
       jwksUrl: 'https://sso.example.com/base/.well-known/jwks.json',
       cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf' },
@@ -97,7 +99,13 @@ describe('configuration', () => {
   });
 
   it('names its cross-field rules, and an instance default role outside allowedRoles breaks one', () => {
-    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual(['instance ids are unique', 'instance audiences are unique', 'defaultInstance names an instance']);
+    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual([
+      'instance ids are unique',
+      'instance audiences are unique',
+      'provider ids are unique',
+      'someone can sign in',
+      'defaultInstance names an instance',
+    ]);
     expect(() => validateConfig({ instances: [{ id: 'a', url: 'https://g', allowedRoles: ['Editor'] }] })).toThrow(
       /instances\[0\]\.defaultRole: must be one of allowedRoles \(Editor\)/,
     );

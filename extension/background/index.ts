@@ -12,7 +12,7 @@ import { dispatchAlarm } from './dispatch-alarm';
 import { openGrafana } from './open-grafana';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
-import { onServerTabUpdated, openSignIn, signOut } from './sign-in';
+import { onServerTabUpdated, openSignIn, signOut } from './server-sign-in';
 import * as store from './store';
 
 /** Background work must never reject unobserved; the message says what failed, never a token. */

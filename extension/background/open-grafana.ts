@@ -6,7 +6,7 @@ import { hasOrigins } from '../shared/permissions';
 import { tokenForOpening } from './account-sync';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { instanceUrl, withAuthToken } from './grafana-url';
-import { openSignIn } from './sign-in';
+import { openSignIn } from './server-sign-in';
 
 export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = systemDeps): Promise<OpenResult> {
   const outcome = await tokenForOpening(target.instanceId, deps);

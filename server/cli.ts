@@ -104,7 +104,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   let store: Store | undefined;
   try {
-    store = openSqliteStore(config.databasePath);
+    store = await openSqliteStore(config.databasePath);
     const audit = new AuditLog(store, systemClock, config.auditLog === '-' ? '' : config.auditLog);
     try {
       switch (command) {
@@ -154,7 +154,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 }
 
 async function serve(config: Config, io: Io): Promise<number> {
-  const store = openSqliteStore(config.databasePath);
+  const store = await openSqliteStore(config.databasePath);
   const server = await createApp({ config, store, log: io.err });
   const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env);
   if (notice) io.out(notice);

@@ -8,7 +8,7 @@ import type { Context } from '../context.ts';
  */
 export function jwksRoutes(ctx: Context): Router {
   const maxAge = Math.min(ctx.config.grafanaJwksCacheSeconds, 900);
-  return Router().get('/.well-known/jwks.json', (_req, res) => {
-    res.type('application/jwk-set+json').set('Cache-Control', `public, max-age=${maxAge}`).send(ctx.keys.jwks());
+  return Router().get('/.well-known/jwks.json', async (_req, res) => {
+    res.type('application/jwk-set+json').set('Cache-Control', `public, max-age=${maxAge}`).send(await ctx.keys.currentJwks());
   });
 }

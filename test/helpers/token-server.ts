@@ -9,8 +9,8 @@ import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { hashPassword } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/roles.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
-import type { InstanceGrant, User } from '../../server/store/types.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { InstanceGrant, Store, User } from '../../server/store/types.ts';
 
 export interface TestUser {
   login: string;
@@ -33,7 +33,7 @@ export interface StartOptions {
 export interface RunningTokenServer {
   url: string;
   config: Config;
-  store: SqliteStore;
+  store: Store;
   clock: OffsetClock;
   server: TokenServer;
   /** Folder of the SQLite file and audit log; removed by close(). */
@@ -63,7 +63,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     env: {},
     overrides: { publicUrl: url, databasePath: join(dir, 'db.sqlite'), auditLog: auditLogPath, ...options.settings },
   });
-  const store = openSqliteStore(config.databasePath);
+  const store = await openSqliteStore(config.databasePath);
   const clock = new OffsetClock();
   const server = await createApp({ config, store, clock, log: () => {} });
   handler = server.app;

@@ -68,7 +68,8 @@ export class SqliteDriver implements Driver {
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    await this.idle();
+    // Checked and claimed in one synchronous stretch, or two waiters woken together would both begin.
+    while (this.open) await this.open;
     let end!: () => void;
     this.open = new Promise<void>((resolve) => (end = resolve));
     try {

@@ -30,6 +30,11 @@ export interface AppDeps {
   log?: (message: string) => void;
   /** Run key and session maintenance every minute (default true). */
   timers?: boolean;
+  /**
+   * Routes mounted after the app's own and before its 404 handler, so their requests pass every
+   * middleware a real request passes (the benchmark's reference route uses this).
+   */
+  extraRoutes?: RequestHandler;
 }
 
 /** Builds the Express app and its services. Listening is the caller's business (cli.ts, tests). */
@@ -89,6 +94,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(apiRoutes(ctx));
   app.use(loginRoutes(ctx));
   app.use(homeRoutes(ctx));
+  if (deps.extraRoutes) app.use(deps.extraRoutes);
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

@@ -12,7 +12,7 @@ export class ManualClock implements Clock {
   now(): number {
     return this.current;
   }
-  advance(ms: number): void {
+  advanceMs(ms: number): void {
     this.current += ms;
   }
   set(ms: number): void {
@@ -28,7 +28,7 @@ export class OffsetClock implements Clock {
   now(): number {
     return Date.now() + this.offset;
   }
-  advance(ms: number): void {
+  advanceMs(ms: number): void {
     this.offset += ms;
   }
 }

@@ -13,7 +13,7 @@ export const jwksUrlOf = (config: Config) => `${config.publicUrl}/.well-known/jw
 
 /**
  * The exact Grafana settings for one instance, derived from the same values the server signs with
- * (issuer, audience, header name, JWKS URL), so the two cannot drift apart. grafana-jwt.md §7.
+ * (issuer, audience, header name, JWKS URL), so the two cannot drift apart. docs/grafana-jwt.md#recommended.
  */
 export function grafanaSettings(config: Config, instance: InstanceConfig): GrafanaSettings {
   const jwksUrl = jwksUrlOf(config);

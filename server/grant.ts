@@ -2,7 +2,7 @@ import type { InstanceConfig } from './config.ts';
 import { HttpError } from './errors.ts';
 import type { Context } from './context.ts';
 import { roleFor } from './policy.ts';
-import { mintToken, type MintedToken } from './tokens.ts';
+import { mintToken, type MintedToken } from './token-signing.ts';
 import type { GrafanaRole } from './roles.ts';
 import type { User } from './store/types.ts';
 

@@ -1,6 +1,6 @@
-import { createPrivateKey, type JsonWebKey as NodeJwk, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey as NodeJwk } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { signingKey } from './tokens.ts';
+import { signingKey, type Signer } from './token-signing.ts';
 import type { Clock } from './clock.ts';
 import type { AuditLog } from './audit.ts';
 import type { Store, StoredKey } from './store/types.ts';
@@ -32,12 +32,6 @@ export function keySchedule(o: { grafanaJwksCacheSeconds: number; tokenLifetimeS
     // Grafana accepts a token up to 60 s past its exp.
     retiredPublishedMs: (o.tokenLifetimeSeconds + 60) * 1000 + margin,
   };
-}
-
-export interface Signer {
-  kid: string;
-  /** A node:crypto P-256 private key (fast one-shot signing), checked by signingKey() when loaded. */
-  key: KeyObject;
 }
 
 export type KeyState = 'pending' | 'active' | 'retired';

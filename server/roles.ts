@@ -1,4 +1,4 @@
-/** Grafana's org roles, in its exact, case-sensitive spelling (grafana-jwt.md §4), lowest first. */
+/** Grafana's org roles, in its exact, case-sensitive spelling (docs/grafana-jwt.md#roles), lowest first. */
 export const GRAFANA_ROLES = ['None', 'Viewer', 'Editor', 'Admin', 'GrafanaAdmin'] as const;
 export type GrafanaRole = (typeof GRAFANA_ROLES)[number];
 

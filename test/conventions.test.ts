@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 
 /** The project's rules that no single module's tests would notice being broken. */
 function sources(dir: string): { path: string; text: string }[] {
@@ -47,4 +47,45 @@ describe('project conventions', () => {
   it('server modules import each other with explicit .ts extensions (runs under tsx and node alike)', () => {
     expect(offenders(server, /from '\.{1,2}\/[^']*(?<!\.ts)'/)).toEqual([]);
   });
+
+  it('server modules import one another without cycles (each module has one place in the layering)', () => {
+    // Every import, type-only ones included: a cycle means two modules that are really one concern.
+    const imports = new Map(
+      server.map((f) => [f.path, [...code(f.text).matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) => normalize(join(dirname(f.path), m[1]!)))]),
+    );
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (path: string, trail: string[]) => {
+      if (state.get(path) === 'done') return;
+      if (state.get(path) === 'visiting') {
+        cycles.push([...trail.slice(trail.indexOf(path)), path].join(' → '));
+        return;
+      }
+      state.set(path, 'visiting');
+      for (const next of imports.get(path) ?? []) visit(next, [...trail, path]);
+      state.set(path, 'done');
+    };
+    for (const path of imports.keys()) visit(path, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('Grafana facts are cited from docs/grafana-jwt.md by anchors it has, never from files outside the repository', () => {
+    const files = [...server, ...extension, ...sources('test'), ...markdown('docs'), { path: 'README.md', text: readFileSync('README.md', 'utf8') }];
+    const anchors = new Set([...readFileSync('docs/grafana-jwt.md', 'utf8').matchAll(/<a id="([\w-]+)"><\/a>/g)].map((m) => m[1]));
+    const cited = files.flatMap((f) =>
+      [...f.text.matchAll(/grafana-jwt\.md#([\w-]+)((?:, #[\w-]+)*)/g)].flatMap((m) => [m[1]!, ...[...m[2]!.matchAll(/#([\w-]+)/g)].map((a) => a[1]!)]),
+    );
+    expect(cited.length).toBeGreaterThan(10);
+    expect(cited.filter((a) => !anchors.has(a))).toEqual([]);
+    // Section numbers of the team's background notes (outside the repository) are no citation.
+    expect(offendersIn(files, /grafana-jwt\.md §|(^|[^\w.-])shared\/[\w-]+\.md|\/work\/shared/)).toEqual([]);
+  });
 });
+
+function markdown(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir).filter((n) => n.endsWith('.md')).map((n) => ({ path: join(dir, n), text: readFileSync(join(dir, n), 'utf8') }));
+}
+
+function offendersIn(files: { path: string; text: string }[], pattern: RegExp): string[] {
+  return files.filter((f) => pattern.test(f.text)).map((f) => f.path);
+}

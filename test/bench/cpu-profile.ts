@@ -118,7 +118,7 @@ export function breakdown(path: string, categories: [string, FrameMatch][]): Rec
 /** What a token request does, for breakdown(): the categories the benchmark reports. */
 export const TOKEN_REQUEST_WORK: [string, FrameMatch][] = [
   ['garbage collection', (f) => f === '(garbage collector)'],
-  ['ES256 signing + token encoding', (f, u) => u.includes('/jose/') || /internal\/crypto\/(webcrypto|ec|sig|keys|util)/.test(u) || f === 'SignJob' || (u.includes('/server/tokens') && f !== 'randomId')],
+  ['ES256 signing + token encoding', (f, u) => u.includes('/jose/') || /internal\/crypto\/(webcrypto|ec|sig|keys|util)/.test(u) || f === 'SignJob' || (u.includes('/server/token-signing') && f !== 'randomId')],
   ['audit (file line + SQLite insert)', (f, u) => u.includes('/server/audit') || f === 'appendAudit' || f === 'sqliteTransaction'],
   ['session + user lookup (SQLite)', (f, u) => u.includes('/server/sessions') || f === 'getSession' || f === 'getUserById' || f === 'toUser'],
   ['JSON body parsing', (_f, u) => /node_modules\/(body-parser|raw-body|iconv-lite|type-is|content-type|media-typer)\//.test(u)],

@@ -16,7 +16,7 @@ import { buildExtension } from '../browser/harness.ts';
 import { measureFootprint } from './footprint.ts';
 import { currentLoad, describeMachine } from './machine.ts';
 import { renderMachine, renderProfile, renderSettings, renderTable, type BenchResults } from './report.ts';
-import { joseSignRate, nodeCryptoSignRate } from './sign-rate.ts';
+import { joseSignRate, mintTokenRate } from './sign-rate.ts';
 import type { SessionResult } from './staying-signed-in/simulate.ts';
 import { benchTokenEndpoint } from './token-endpoint/load.ts';
 
@@ -43,9 +43,9 @@ if (wanted('footprint')) {
 }
 
 if (wanted('token')) {
-  step('signing reference: ES256 alone in this process (jose, node:crypto)');
+  step('signing reference: ES256 alone in this process (the server\'s mintToken, jose)');
   const runs = quick ? 2 : 5;
-  results.signing = { jose: await joseSignRate(runs, 1000), nodeCrypto: await nodeCryptoSignRate(runs, 1000) };
+  results.signing = { jose: await joseSignRate(runs, 1000), mintToken: await mintTokenRate(runs, 1000) };
   const s = results.settings;
   step(`token endpoint: ${s.runs} × ${s.seconds} s per route, ${s.connections} connections, ${s.users} users (server in a child process)`);
   results.tokenEndpoint = await benchTokenEndpoint({ runs: s.runs, seconds: s.seconds, connections: s.connections, users: s.users });

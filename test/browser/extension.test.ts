@@ -228,7 +228,7 @@ describe('Grafana SSO extension in Chromium', () => {
     const urlToken = new URL(tab.url()).searchParams.get('auth_token')!;
 
     // The server is 290 s later: the next token it mints outlives the URL token.
-    stack.server.clock.advance(290_000);
+    stack.server.clock.advanceMs(290_000);
     await inWorker(() => chrome.alarms.create('refresh:grafana', { when: Date.now() }), null);
     const fresh = await waitFor(async () => {
       const t = await storedToken();
@@ -237,7 +237,7 @@ describe('Grafana SSO extension in Chromium', () => {
     await waitFor(async () => (await headerRuleValues())[0] === fresh.token, 5000, 'rule with the new token');
 
     // Grafana is 400 s later: the URL token is past exp + 60 s leeway, the header token is not.
-    grafana.clock.advance(400);
+    grafana.clock.advanceSeconds(400);
     const direct = await fetch(`${grafana.url}/api/user`, { headers: { 'X-JWT-Assertion': urlToken } });
     expect(direct.status).toBe(401);
 

@@ -58,14 +58,14 @@ describe('Grafana accepts the tokens the server mints', () => {
   it('rejects the token once expired beyond Grafana’s 60 s leeway, not before', async () => {
     const token = await tokenFor(alice, 'prod');
     const g = stack.grafana.prod!;
-    g.clock.advance(300 + 30);
+    g.clock.advanceSeconds(300 + 30);
     expect((await apiUser('prod', token)).status).toBe(200);
-    g.clock.advance(40);
+    g.clock.advanceSeconds(40);
     const late = await apiUser('prod', token);
     expect(late.status).toBe(401);
     expect(await late.json()).toEqual({ messageId: 'jwt.invalid', message: 'Failed to verify JWT' });
     // A fresh token minted now (server time) is fine at the same Grafana time.
-    stack.server.clock.advance(370_000);
+    stack.server.clock.advanceMs(370_000);
     expect((await apiUser('prod', await tokenFor(alice, 'prod'))).status).toBe(200);
   });
 
@@ -104,15 +104,15 @@ describe('Grafana accepts the tokens the server mints', () => {
     expect((await apiUser('prod', early)).status).toBe(401);
 
     // The server keeps signing with the old key until the pre-publication time has passed...
-    server.clock.advance(59 * 60_000);
-    g.clock.advance(59 * 60);
+    server.clock.advanceMs(59 * 60_000);
+    g.clock.advanceSeconds(59 * 60);
     const stillOld = await tokenFor(alice, 'prod');
     expect(decodeProtectedHeader(stillOld).kid).toBe(oldKid);
     expect((await apiUser('prod', stillOld)).status).toBe(200);
 
     // ...then switches; by then Grafana's cache has expired and its refetch has the new key.
-    server.clock.advance(7 * 60_000);
-    g.clock.advance(7 * 60);
+    server.clock.advanceMs(7 * 60_000);
+    g.clock.advanceSeconds(7 * 60);
     const fresh = await tokenFor(alice, 'prod');
     expect(decodeProtectedHeader(fresh).kid).toBe(pending.kid);
     expect((await apiUser('prod', fresh)).status).toBe(200);

@@ -7,21 +7,29 @@ import { promisify } from 'node:util';
 import { freePort } from '../helpers/stack.ts';
 import { openFromHome, signInWithForm } from '../helpers/token-server.ts';
 
-/** Waits until the process has printed a line matching `pattern`; returns everything printed so far. */
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+/**
+ * Waits until each of the process's streams has printed what is asked of it (stdout and stderr are
+ * separate pipes and arrive in either order); returns both texts so far.
+ */
+function waitForOutput(
+  child: ChildProcess,
+  want: { stdout?: RegExp; stderr?: RegExp },
+  timeoutMs = 15_000,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got:\n${text}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      text += d.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}:\n${text}`)));
+    const text = { stdout: '', stderr: '' };
+    const done = () => (!want.stdout || want.stdout.test(text.stdout)) && (!want.stderr || want.stderr.test(text.stderr));
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for stdout ${want.stdout} and stderr ${want.stderr}; got:\n${text.stdout}\n${text.stderr}`)), timeoutMs);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream]!.on('data', (d: Buffer) => {
+        text[stream] += d.toString();
+        if (done()) {
+          clearTimeout(timer);
+          resolve(text);
+        }
+      });
+    }
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before its output matched:\n${text.stdout}\n${text.stderr}`)));
   });
 }
 
@@ -50,17 +58,18 @@ describe('README quick start', () => {
     delete env.GRAFANA_SSO_ADMIN_PASSWORD;
     const server = spawn('node', ['server/cli.mjs', 'serve'], { env });
     children.push(server);
-    const printed = await waitForOutput(server, /listening on/);
-    const password = /shown once\):\s+(\S+)/.exec(printed)?.[1];
+    // The password and "listening" go to stdout, the development warning to stderr: wait for both.
+    const printed = await waitForOutput(server, { stdout: /listening on/, stderr: /WARNING \(development settings\)/ });
+    const password = /shown once\):\s+(\S+)/.exec(printed.stdout)?.[1];
     expect(password).toMatch(/^\S{20}$/);
-    expect(printed).toMatch(/WARNING \(development settings\)/);
+    expect(printed.stderr).toMatch(/WARNING \(development settings\)/);
 
     const { stdout: ini } = await promisify(execFile)('node', ['server/cli.mjs', 'grafana-config'], { env });
     const iniPath = join(dir, 'grafana.ini');
     writeFileSync(iniPath, `app_mode = development\n${ini}`);
     const grafana = spawn('node', ['node_modules/.bin/tsx', 'test/grafana/cli.ts', '--config', iniPath, '--port', String(grafanaPort)], { env });
     children.push(grafana);
-    await waitForOutput(grafana, /http:\/\/127\.0\.0\.1:\d+/);
+    await waitForOutput(grafana, { stdout: /http:\/\/127\.0\.0\.1:\d+/ });
 
     const base = `http://127.0.0.1:${port}`;
     const cookie = await signInWithForm(base, 'admin', password!);

@@ -1,4 +1,4 @@
-// Claim rules (shared/grafana-jwt.md §3).
+// Claim rules (docs/grafana-jwt.md#claims).
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUDIENCE, call, claims, failure, harness, ISSUER, JWT_INVALID, makeKey, nowSeconds, sign } from './helpers.ts';
 
@@ -70,9 +70,9 @@ describe('§3 times: 60 s leeway, exp optional', () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ exp: nowSeconds() + 300 }));
-    grafana.clock.advance(300 + 58);
+    grafana.clock.advanceSeconds(300 + 58);
     expect((await call(grafana, '/api/user', { token })).status).toBe(200);
-    grafana.clock.advance(4);
+    grafana.clock.advanceSeconds(4);
     expect(await call(grafana, '/api/user', { token })).toMatchObject({ status: 401, body: JWT_INVALID });
     expect(grafana.requests[1]?.detail).toMatch(/expired/);
   });
@@ -84,7 +84,7 @@ describe('§3 times: 60 s leeway, exp optional', () => {
     const token = await sign(key, claims({ nbf: t + 120, iat: t }));
     expect((await call(grafana, '/api/user', { token })).status).toBe(401);
     expect(grafana.requests[0]?.detail).toMatch(/not valid yet/);
-    grafana.clock.advance(62);
+    grafana.clock.advanceSeconds(62);
     expect((await call(grafana, '/api/user', { token })).status).toBe(200);
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ nbf: t + 55 })) })).status).toBe(200);
   });
@@ -102,7 +102,7 @@ describe('§3 times: 60 s leeway, exp optional', () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ exp: undefined }));
-    grafana.clock.advance(10 * 365 * 24 * 3600);
+    grafana.clock.advanceSeconds(10 * 365 * 24 * 3600);
     expect((await call(grafana, '/api/user', { token })).status).toBe(200);
     const withExp = await sign(key, claims());
     expect((await call(grafana, '/api/user', { token: withExp })).status).toBe(401);

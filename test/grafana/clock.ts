@@ -6,16 +6,16 @@ export interface Clock {
   /** Milliseconds since the epoch, stand-in time. */
   now(): number;
   /** Moves stand-in time forward; returns the new now() in ms. */
-  advance(seconds: number): number;
+  advanceSeconds(seconds: number): number;
 }
 
 export function createClock(realNow: () => number = Date.now): Clock {
   let offsetMs = 0;
   return {
     now: () => realNow() + offsetMs,
-    advance(seconds: number) {
+    advanceSeconds(seconds: number) {
       if (!Number.isFinite(seconds) || seconds < 0) {
-        throw new RangeError(`clock.advance: seconds must be a finite number >= 0, got ${seconds}`);
+        throw new RangeError(`clock.advanceSeconds: seconds must be a finite number >= 0, got ${seconds}`);
       }
       offsetMs += seconds * 1000;
       return realNow() + offsetMs;

@@ -1,4 +1,4 @@
-// grafana.ini parsing and settings (shared/grafana-jwt.md §1), plus the JMESPath subset.
+// grafana.ini parsing and settings (docs/grafana-jwt.md#settings), plus the JMESPath subset.
 import { describe, expect, it } from 'vitest';
 import { parseGoDuration } from './duration.ts';
 import { iniValue, parseIni } from './ini.ts';

@@ -113,7 +113,7 @@ export async function startJwksServer(keys: JWK[] = []): Promise<JwksServer> {
 }
 
 /**
- * grafana.ini as the project recommends it (shared/grafana-jwt.md §7), pointing at `keySource`.
+ * grafana.ini as the project recommends it (docs/grafana-jwt.md#recommended), pointing at `keySource`.
  * `jwt` overrides [auth.jwt] keys (null removes one); `extra` is appended verbatim.
  */
 export function iniText(

@@ -1,4 +1,4 @@
-// Where the token is read, statelessness, answers, the page, test controls (shared/grafana-jwt.md §5).
+// Where the token is read, statelessness, answers, the page, test controls (docs/grafana-jwt.md#token-transport, #sessions, #failures).
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, claims, failure, harness, HEADER, JWT_INVALID, makeKey, nowSeconds, sign } from './helpers.ts';
@@ -156,7 +156,7 @@ describe('the page (like Grafana’s frontend)', () => {
     expect((await window.standin?.refresh())?.status).toBe(200);
     expect(sent[1]).toEqual({ [HEADER]: valid });
 
-    grafana.clock.advance(400);
+    grafana.clock.advanceSeconds(400);
     expect((await window.standin?.refresh())?.status).toBe(401);
     expect(window.location.href).toBe('/login');
   });

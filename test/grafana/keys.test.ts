@@ -1,4 +1,4 @@
-// kid matching, algorithms and the JWKS cache (shared/grafana-jwt.md §2).
+// kid matching, algorithms and the JWKS cache (docs/grafana-jwt.md#keys, #jwks-cache).
 import type { JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, claims, harness, JWT_INVALID, makeHmacKey, makeKey, sign, unsignedToken } from './helpers.ts';
@@ -97,11 +97,11 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
 
     // The new kid is unknown to the cached set, and Grafana does not refetch for it.
     expect((await call(grafana, '/api/user', { token: await sign(newKey) })).status).toBe(401);
-    grafana.clock.advance(59 * 60);
+    grafana.clock.advanceSeconds(59 * 60);
     expect((await call(grafana, '/api/user', { token: await sign(newKey, claims({ iat: undefined, nbf: undefined, exp: undefined })) })).status).toBe(401);
     expect(jwks.fetches).toBe(1);
 
-    grafana.clock.advance(61);
+    grafana.clock.advanceSeconds(61);
     expect((await call(grafana, '/api/user', { token: await sign(newKey, claims({ iat: undefined, nbf: undefined, exp: undefined })) })).status).toBe(200);
     expect(jwks.fetches).toBe(2);
   });
@@ -111,10 +111,10 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     const { jwks, grafana } = await h.start(key, { cache_ttl: '10m', expect_claims: '{}' });
     const token = await sign(key, claims({ exp: undefined, iat: undefined, nbf: undefined }));
     await call(grafana, '/api/user', { token });
-    grafana.clock.advance(9 * 60 + 50);
+    grafana.clock.advanceSeconds(9 * 60 + 50);
     await call(grafana, '/api/user', { token });
     expect(jwks.fetches).toBe(1);
-    grafana.clock.advance(11);
+    grafana.clock.advanceSeconds(11);
     await call(grafana, '/api/user', { token });
     expect(jwks.fetches).toBe(2);
   });
@@ -125,10 +125,10 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     jwks.respond({ keys: [key.jwk] }, { headers: { 'Cache-Control': 'public, max-age=30' } });
     const token = await sign(key);
     await call(grafana, '/api/user', { token });
-    grafana.clock.advance(25);
+    grafana.clock.advanceSeconds(25);
     await call(grafana, '/api/user', { token });
     expect(jwks.fetches).toBe(1);
-    grafana.clock.advance(6);
+    grafana.clock.advanceSeconds(6);
     await call(grafana, '/api/user', { token });
     expect(jwks.fetches).toBe(2);
   });
@@ -139,10 +139,10 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     jwks.respond({ keys: [key.jwk] }, { headers: { 'Cache-Control': 'max-age=86400' } });
     const token = await sign(key);
     await call(grafana, '/api/user', { token });
-    grafana.clock.advance(55);
+    grafana.clock.advanceSeconds(55);
     await call(grafana, '/api/user', { token });
     expect(jwks.fetches).toBe(1);
-    grafana.clock.advance(6);
+    grafana.clock.advanceSeconds(6);
     await call(grafana, '/api/user', { token });
     expect(jwks.fetches).toBe(2);
   });
@@ -165,7 +165,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     // Still the cached empty set: no refetch although the endpoint is healthy again.
     expect((await call(grafana, '/api/user', { token })).status).toBe(401);
     expect(jwks.fetches).toBe(1);
-    grafana.clock.advance(60 * 60 + 1);
+    grafana.clock.advanceSeconds(60 * 60 + 1);
     expect((await call(grafana, '/api/user', { token })).status).toBe(200);
   });
 

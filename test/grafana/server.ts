@@ -29,7 +29,7 @@ export interface RequestRecord {
   orgRole?: string;
   /** Real wall-clock time (Date.now()) — for benchmarks. */
   time: number;
-  /** Stand-in clock time in ms (moves with clock.advance()). */
+  /** Stand-in clock time in ms (moves with clock.advanceSeconds()). */
   clockTime: number;
 }
 
@@ -196,7 +196,7 @@ async function testControls(
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
       return sendJson(res, 400, { message: 'advanceSeconds must be a number >= 0' });
     }
-    ctx.clock.advance(seconds);
+    ctx.clock.advanceSeconds(seconds);
     return sendJson(res, 200, clockState(ctx.clock));
   }
   if (path === '/__standin/requests' && method === 'GET') return sendJson(res, 200, ctx.requests);

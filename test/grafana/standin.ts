@@ -3,7 +3,7 @@
  *
  *   const grafana = await startGrafanaStandin({ ini: '[auth.jwt]\nenabled = true\n…' });
  *   await fetch(`${grafana.url}/api/user`, { headers: { 'X-JWT-Assertion': token } });
- *   grafana.clock.advance(301); grafana.requests; grafana.events.on('api', …); await grafana.close();
+ *   grafana.clock.advanceSeconds(301); grafana.requests; grafana.events.on('api', …); await grafana.close();
  *
  * Startup applies the checks that would stop real Grafana from starting and rejects with a
  * StandinConfigError naming the setting.
@@ -42,7 +42,7 @@ export interface StandinOptions {
   host?: string;
   /** How expect_claims `aud` is matched: 'all' (<= 12.x, default) or 'any' (era D). */
   audienceMode?: AudienceMode;
-  /** Inject a clock (default: real time, movable with advance()). */
+  /** Inject a clock (default: real time, movable with advanceSeconds()). */
   clock?: Clock;
 }
 

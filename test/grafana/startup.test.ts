@@ -1,4 +1,4 @@
-// Startup validation and the three key sources (shared/grafana-jwt.md §1, §2).
+// Startup validation and the three key sources (docs/grafana-jwt.md#settings, #keys).
 import { spawn } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Users and roles (shared/grafana-jwt.md §4).
+// Users and roles (docs/grafana-jwt.md#users, #roles).
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, claims, failure, harness, makeKey, sign } from './helpers.ts';
 

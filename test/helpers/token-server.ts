@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RequestHandler } from 'express';
 import { createApp, type TokenServer } from '../../server/app.ts';
 import { OffsetClock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -28,6 +29,8 @@ export interface StartOptions {
   users?: TestUser[];
   /** Listen on this port instead of a free one. */
   port?: number;
+  /** Passed to createApp: routes before its 404 handler. */
+  extraRoutes?: RequestHandler;
 }
 
 export interface RunningTokenServer {
@@ -49,7 +52,7 @@ export interface RunningTokenServer {
 
 /**
  * The real token server on a real port (127.0.0.1, free port by default) with a fresh SQLite file in a
- * temporary folder, and a clock that runs in real time but can jump forward (clock.advance(ms)).
+ * temporary folder, and a clock that runs in real time but can jump forward (clock.advanceMs(ms)).
  */
 export async function startTokenServer(options: StartOptions = {}): Promise<RunningTokenServer> {
   const dir = mkdtempSync(join(tmpdir(), 'grafana-sso-'));
@@ -65,7 +68,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   });
   const store = await openSqliteStore(config.databasePath);
   const clock = new OffsetClock();
-  const server = await createApp({ config, store, clock, log: () => {} });
+  const server = await createApp({ config, store, clock, log: () => {}, extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {

@@ -10,7 +10,7 @@ const iniValues = (ini: string) =>
       .map((l) => [l.slice(0, l.indexOf(' = ')), l.slice(l.indexOf(' = ') + 3)]),
   );
 
-describe('generated Grafana settings (grafana-jwt.md §7)', () => {
+describe('generated Grafana settings (docs/grafana-jwt.md#recommended)', () => {
   const config = validateConfig({
     publicUrl: 'https://sso.example.com',
     grafanaJwksCacheSeconds: 1800,

@@ -65,17 +65,17 @@ describe('signing key lifecycle', () => {
     const old = (await keys.currentSigner()).kid;
     const next = await keys.rotate();
     expect(published()).toContain(next.kid);
-    clock.advance(schedule.prepublishMs - MIN);
+    clock.advanceMs(schedule.prepublishMs - MIN);
     await keys.maintain();
     expect((await keys.currentSigner()).kid).toBe(old);
-    clock.advance(MIN);
+    clock.advanceMs(MIN);
     expect((await keys.currentSigner()).kid).toBe(next.kid);
     expect(published()).toEqual([old, next.kid]);
     // The retired key stays published while tokens it signed can still be accepted, then goes.
-    clock.advance(schedule.retiredPublishedMs - MIN);
+    clock.advanceMs(schedule.retiredPublishedMs - MIN);
     await keys.maintain();
     expect(published()).toContain(old);
-    clock.advance(MIN);
+    clock.advanceMs(MIN);
     await keys.maintain();
     expect(published()).toEqual([next.kid]);
     const types = (await store.listAudit(50)).map((e) => e.type);
@@ -85,20 +85,20 @@ describe('signing key lifecycle', () => {
   it('rotates on schedule: the next key appears a pre-publication time before the old one is due', async () => {
     await keys.maintain();
     const old = (await keys.currentSigner()).kid;
-    clock.advance(30 * DAY - schedule.prepublishMs - MIN);
+    clock.advanceMs(30 * DAY - schedule.prepublishMs - MIN);
     await keys.maintain();
     expect(published()).toEqual([old]);
-    clock.advance(MIN);
+    clock.advanceMs(MIN);
     await keys.maintain();
     expect(published()).toHaveLength(2);
     expect((await keys.currentSigner()).kid).toBe(old);
-    clock.advance(schedule.prepublishMs);
+    clock.advanceMs(schedule.prepublishMs);
     expect((await keys.currentSigner()).kid).not.toBe(old);
   });
 
   it('concurrent maintenance (many requests at the rotation point) adds one key, not several', async () => {
     await keys.maintain();
-    clock.advance(30 * DAY - schedule.prepublishMs);
+    clock.advanceMs(30 * DAY - schedule.prepublishMs);
     await Promise.all([keys.maintain(), keys.maintain(), keys.currentSigner(), keys.maintain()]);
     expect(published()).toHaveLength(2);
     expect((await store.listKeys()).length).toBe(2);

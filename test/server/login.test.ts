@@ -87,19 +87,19 @@ describe('sign-in, sessions and sign-out', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await blocked.text()).toMatch(/Too many failed sign-ins/);
     // The window slides: after it, the right password works again.
-    s.clock.advance(16 * 60_000);
+    s.clock.advanceMs(16 * 60_000);
     expect((await post(s.url, cookie, { login: 'carol', password: 'carol-password-1', csrf })).status).toBe(303);
   });
 
   it('ends a session after the idle lifetime and after the absolute lifetime', async () => {
     const idle = await signInWithForm(s.url, 'bob', 'bob-password-12');
     expect((await requestToken(s.url, idle, 'g')).status).toBe(200);
-    s.clock.advance(31 * 60_000);
+    s.clock.advanceMs(31 * 60_000);
     expect((await requestToken(s.url, idle, 'g')).status).toBe(401);
 
     const busy = await signInWithForm(s.url, 'bob', 'bob-password-12');
     for (let i = 0; i < 5; i++) {
-      s.clock.advance(25 * 60_000); // active every 25 min: never idle, but 2 h absolute ends it
+      s.clock.advanceMs(25 * 60_000); // active every 25 min: never idle, but 2 h absolute ends it
       const status = (await requestToken(s.url, busy, 'g')).status;
       expect(status).toBe(i < 4 ? 200 : 401);
     }

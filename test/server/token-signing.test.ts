@@ -2,7 +2,7 @@ import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, jwtVerify } from 'jose';
 import { validateConfig } from '../../server/config.ts';
-import { mintToken, signingKey } from '../../server/tokens.ts';
+import { mintToken, signingKey } from '../../server/token-signing.ts';
 import type { User } from '../../server/store/types.ts';
 
 // mintToken signs with node:crypto for speed (docs/benchmarks.md): its tokens must stay exactly what

@@ -1,8 +1,8 @@
 // The token server under load, in its own process (the load generator runs in the parent): the real
 // app on port 0 with a temporary SQLite file, the real policy, the audit log on (a file), and many
 // users signed in through the real login form. For the reference it also answers a constant JSON on
-// GET /bench/constant — from the SAME Express app instance, placed just before the app's 404 handler,
-// so that request passes every middleware and router a token request passes.
+// GET /bench/constant — from the SAME Express app instance, added through createApp's extraRoutes
+// (just before its 404 handler), so that request passes every middleware and router a token request passes.
 //
 // IPC: sends {type: 'ready', url, cookies, instance} once; answers {type: 'minted'} with the count of
 // token_minted audit rows and of distinct jti among them, and the process's CPU time so far (all
@@ -11,14 +11,22 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import Database from 'better-sqlite3';
-import type { RequestHandler } from 'express';
+import { Router } from 'express';
 import { hashPassword } from '../../../server/passwords.ts';
 import { signInWithForm, startTokenServer } from '../../helpers/token-server.ts';
 
 const userCount = Number(process.env.BENCH_USERS ?? 200);
 const instance = 'grafana';
 
+// The reference route's body is a real token response, known once the server runs (below).
+let constant: unknown;
+const constantRoute = Router();
+constantRoute.get('/bench/constant', (_req, res) => {
+  res.set('Cache-Control', 'no-store').json(constant);
+});
+
 const server = await startTokenServer({
+  extraRoutes: constantRoute,
   settings: {
     instances: [
       {
@@ -56,16 +64,7 @@ const sample = await fetch(`${server.url}/api/token`, {
   body: JSON.stringify({ instance }),
 });
 if (sample.status !== 200) throw new Error(`token request answered ${sample.status}: ${await sample.text()}`);
-const constant: unknown = await sample.json();
-const constantRoute: RequestHandler = (_req, res) => {
-  res.set('Cache-Control', 'no-store').json(constant);
-};
-const app = server.server.app;
-app.get('/bench/constant', constantRoute);
-// app.get appended the route after the 404 and error handlers: move it right before the 404 handler.
-const stack = (app.router as unknown as { stack: unknown[] }).stack;
-const layer = stack.pop();
-stack.splice(stack.length - 2, 0, layer);
+constant = await sample.json();
 const check = await fetch(`${server.url}/bench/constant`, { headers: { cookie: cookies[0]! } });
 if (check.status !== 200 || (await check.text()) !== JSON.stringify(constant)) throw new Error('the constant route is not answering');
 

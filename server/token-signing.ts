@@ -1,9 +1,15 @@
 import { KeyObject, randomFillSync, sign } from 'node:crypto';
 import { seconds } from './clock.ts';
 import type { InstanceConfig } from './config.ts';
-import type { Signer } from './keys.ts';
 import type { GrafanaRole } from './roles.ts';
 import type { User } from './store/types.ts';
+
+/** The key that signs now, and its JWKS `kid`; KeyManager (keys.ts) chooses it. */
+export interface Signer {
+  kid: string;
+  /** A node:crypto P-256 private key (fast one-shot signing), checked by signingKey() when loaded. */
+  key: KeyObject;
+}
 
 export interface MintedToken {
   token: string;
@@ -13,7 +19,7 @@ export interface MintedToken {
 }
 
 /**
- * The claims Grafana's [auth.jwt] needs (grafana-jwt.md §7), nothing more: a stable `sub`, `login` and
+ * The claims Grafana's [auth.jwt] needs (docs/grafana-jwt.md#recommended), nothing more: a stable `sub`, `login` and
  * `email` for username_claim/email_claim, `name`, `role` in Grafana's exact casing for
  * role_attribute_path, `iss` and one `aud` string for expect_claims, and a short `exp`.
  *

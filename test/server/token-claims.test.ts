@@ -2,12 +2,12 @@ import { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, importJWK } from 'jose';
 import { validateConfig } from '../../server/config.ts';
-import { mintToken } from '../../server/tokens.ts';
+import { mintToken } from '../../server/token-signing.ts';
 import type { User } from '../../server/store/types.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 
-describe('token claims (grafana-jwt.md §7)', () => {
+describe('token claims (docs/grafana-jwt.md#recommended)', () => {
   it('signs ES256 with a kid and exactly the claims Grafana needs', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const config = validateConfig({ publicUrl: 'https://sso.example.com', instances: [{ id: 'prod', url: 'https://g.example.com' }] });

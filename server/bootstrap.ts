@@ -2,7 +2,7 @@ import type { Clock } from './clock.ts';
 import type { AuditLog } from './audit.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import type { Store } from './store/types.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, InputError } from './errors.ts';
 
 /**
  * On first start (no users at all) create `admin`, so a newcomer can sign in: with the password from
@@ -16,10 +16,17 @@ export async function ensureFirstAdmin(store: Store, clock: Clock, audit: AuditL
     if (problem) throw new ConfigError('GRAFANA_SSO_ADMIN_PASSWORD', problem);
   }
   const password = given ?? generatePassword();
-  const user = await store.createUser(
-    { login: 'admin', email: 'admin@localhost', name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true },
-    clock.now(),
-  );
+  let user;
+  try {
+    user = await store.createUser(
+      { login: 'admin', email: 'admin@localhost', name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true },
+      clock.now(),
+    );
+  } catch (e) {
+    // Another server sharing the database, started at the same moment, created it first.
+    if (e instanceof InputError && e.code === 'login_taken') return undefined;
+    throw e;
+  }
   await audit.record('user_created', { user: user.id, login: 'admin', by: 'first-start' });
   if (given !== undefined) return 'Created user "admin" with the password from GRAFANA_SSO_ADMIN_PASSWORD.';
   return [

@@ -11,7 +11,8 @@ import { KeyManager, keySchedule, keyState } from './keys.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import { roleFor } from './policy.ts';
 import { parseRole } from './roles.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { StoreUnavailableError } from './store/driver.ts';
+import { openStore } from './store/open.ts';
 import type { InstanceGrant, Store, User } from './store/types.ts';
 
 export interface Io {
@@ -104,7 +105,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   let store: Store | undefined;
   try {
-    store = await openSqliteStore(config.databasePath);
+    store = await openStore(config);
     const audit = new AuditLog(store, systemClock, config.auditLog === '-' ? '' : config.auditLog);
     try {
       switch (command) {
@@ -143,7 +144,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`${e.message}\n\n${USAGE}`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof ConfigError) {
+    if (e instanceof InputError || e instanceof ConfigError || e instanceof StoreUnavailableError) {
       io.err(`Error: ${e.message}`);
       return 1;
     }
@@ -154,7 +155,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 }
 
 async function serve(config: Config, io: Io): Promise<number> {
-  const store = await openSqliteStore(config.databasePath);
+  let store: Store;
+  try {
+    store = await openStore(config, io.err);
+  } catch (e) {
+    if (!(e instanceof StoreUnavailableError || e instanceof InputError)) throw e;
+    io.err(`Cannot open the database: ${e.message}`);
+    return 1;
+  }
   const server = await createApp({ config, store, log: io.err });
   const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env);
   if (notice) io.out(notice);

@@ -34,6 +34,12 @@ export interface Config {
   /** The server's public URL: the JWT issuer and the base of every link. No trailing slash. */
   publicUrl: string;
   databasePath: string;
+  /** PostgreSQL connection URL; when set, the server uses PostgreSQL instead of the SQLite file. */
+  databaseUrl: string;
+  /** PostgreSQL connections per server process. */
+  databasePoolSize: number;
+  /** A PostgreSQL connection attempt gives up after this long (requests get 503 meanwhile). */
+  databaseConnectTimeoutSeconds: number;
   /** Path of the JSON-lines audit log; "-" for standard output, "" to keep it in the database only. */
   auditLog: string;
   tokenLifetimeSeconds: number;
@@ -57,6 +63,9 @@ export const defaults = {
   host: '127.0.0.1',
   port: 8080,
   databasePath: 'data/grafana-sso.sqlite',
+  databaseUrl: '',
+  databasePoolSize: 10,
+  databaseConnectTimeoutSeconds: 5,
   auditLog: 'data/audit.log',
   tokenLifetimeSeconds: 300,
   grafanaJwksCacheSeconds: 3600,
@@ -79,6 +88,9 @@ const ENV: Record<string, keyof Config> = {
   GRAFANA_SSO_PORT: 'port',
   GRAFANA_SSO_PUBLIC_URL: 'publicUrl',
   GRAFANA_SSO_DATABASE: 'databasePath',
+  GRAFANA_SSO_DATABASE_URL: 'databaseUrl',
+  GRAFANA_SSO_DATABASE_POOL_SIZE: 'databasePoolSize',
+  GRAFANA_SSO_DATABASE_CONNECT_TIMEOUT: 'databaseConnectTimeoutSeconds',
   GRAFANA_SSO_AUDIT_LOG: 'auditLog',
   GRAFANA_SSO_TOKEN_LIFETIME: 'tokenLifetimeSeconds',
   GRAFANA_SSO_GRAFANA_JWKS_CACHE: 'grafanaJwksCacheSeconds',
@@ -155,6 +167,9 @@ export function validateConfig(raw: Record<string, unknown>): Config {
     port,
     publicUrl,
     databasePath: str(raw, 'databasePath', defaults.databasePath),
+    databaseUrl: databaseUrlOf(raw.databaseUrl),
+    databasePoolSize: int(raw, 'databasePoolSize', defaults.databasePoolSize, 1, 1000),
+    databaseConnectTimeoutSeconds: int(raw, 'databaseConnectTimeoutSeconds', defaults.databaseConnectTimeoutSeconds, 1, 300),
     auditLog: typeof raw.auditLog === 'string' ? raw.auditLog : defaults.auditLog,
     tokenLifetimeSeconds,
     grafanaJwksCacheSeconds: int(raw, 'grafanaJwksCacheSeconds', defaults.grafanaJwksCacheSeconds, 0, 7 * 24 * 3600),
@@ -185,6 +200,14 @@ function int(raw: Record<string, unknown>, key: string, fallback: number, min: n
     throw new ConfigError(key, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
   }
   return n;
+}
+
+function databaseUrlOf(v: unknown): string {
+  if (v === undefined || v === '') return defaults.databaseUrl;
+  if (typeof v !== 'string' || !/^postgres(ql)?:\/\/./.test(v.trim())) {
+    throw new ConfigError('databaseUrl', 'must be a PostgreSQL URL like postgres://user:password@host:5432/grafana_sso (or empty for SQLite)');
+  }
+  return v.trim();
 }
 
 function trustProxyOf(v: unknown): boolean | number | string {

@@ -1,3 +1,4 @@
+import { InputError } from '../errors.ts';
 import type { Driver, Transaction } from './driver.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -14,7 +15,7 @@ export async function migrate(db: Driver, now: number = Date.now()): Promise<num
     if (version === 0 && db.dialect === 'sqlite') version = await adoptUserVersion(tx, now);
     const latest = MIGRATIONS.length;
     if (version > latest) {
-      throw new Error(`the database schema (version ${version}) is newer than this server's (${latest}); upgrade the server`);
+      throw new InputError('schema_too_new', `the database schema (version ${version}) is newer than this server's (${latest}); upgrade the server`);
     }
     for (const m of MIGRATIONS.slice(version)) {
       await tx.exec(m.sql[db.dialect]);

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { PluginOption } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { writeFirefoxBuild } from './extension/build/firefox.ts';
+import { noHtmlSink } from './extension/build/no-html-sink.ts';
 import { normalizeServerUrl, originPattern } from './extension/shared/urls.ts';
 
-// ---- extension build (`vite build` → dist/) ----
+// ---- extension build (`vite build` → dist/ for Chromium, dist-firefox/ for Firefox) ----
 // GRAFANA_SSO_SERVER_URL: an organisation's token server, preset as the default server URL; its
 //   origin becomes a required host permission, so users are not asked for it.
 // GRAFANA_SSO_TEST_HOSTS: comma-separated match patterns added to host_permissions, for the browser
 //   tests (headless Chromium cannot click a permission prompt); builds into dist-test/ instead.
+// Every build writes its Firefox twin next to it (`<outDir>-firefox`, extension/build/firefox.ts).
 const presetServerUrl = envServerUrl('GRAFANA_SSO_SERVER_URL');
 const testHosts = (process.env.GRAFANA_SSO_TEST_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
 const testBuild = testHosts.length > 0;
@@ -32,7 +35,18 @@ function extensionManifest() {
 async function extensionPlugins(): Promise<PluginOption[]> {
   if (process.env.VITEST) return [];
   const [{ crx }, { default: react }] = await Promise.all([import('@crxjs/vite-plugin'), import('@vitejs/plugin-react')]);
-  return [react(), crx({ manifest: extensionManifest() })];
+  return [react(), noHtmlSink(), crx({ manifest: extensionManifest() }), firefoxTwin()];
+}
+
+/** After the Chromium build is on disk: the same files with a Firefox manifest. */
+function firefoxTwin(): PluginOption {
+  let outDir = '';
+  return {
+    name: 'grafana-sso:firefox-build',
+    apply: 'build',
+    configResolved: (config) => void (outDir = config.build.outDir),
+    closeBundle: () => void writeFirefoxBuild(outDir),
+  };
 }
 
 export default defineConfig({

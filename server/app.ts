@@ -3,6 +3,7 @@ import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
+import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { Sessions } from './sessions.ts';
@@ -73,7 +74,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   // No CORS, ever: a preflight is refused, so web pages cannot send the API's custom header.
   app.use((req, res, next) => {
     if (req.method === 'OPTIONS') {
-      res.status(405).json({ code: 'method_not_allowed', message: 'Cross-origin requests are not allowed' });
+      const error = new HttpError('method_not_allowed');
+      res.status(error.status).json(error.body());
     } else next();
   });
 
@@ -84,7 +86,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
       await store.ping();
       res.json({ status: 'ok' });
     } catch (e) {
-      res.status(503).json({ status: 'unavailable', code: STORE_UNAVAILABLE, reason: e instanceof StoreUnavailableError ? e.message : 'the database did not answer' });
+      res.status(503).json({ status: 'unavailable', code: 'store_unavailable', reason: e instanceof StoreUnavailableError ? e.message : 'the database did not answer' });
     }
   });
   app.get('/assets/style.css', (_req, res) => {
@@ -96,7 +98,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(homeRoutes(ctx));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
-  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new HttpError('not_found', { method: req.method, path: req.path })));
   app.use(errorHandler(log));
 
   let timer: NodeJS.Timeout | undefined;
@@ -138,15 +140,13 @@ function securityHeaders(config: Config): RequestHandler {
   };
 }
 
-const STORE_UNAVAILABLE = 'store_unavailable';
-
 /** The form parser's errors carry `type` and `status`; map them to stable codes. */
-const PARSER_ERRORS: Record<string, [number, string, string]> = {
-  'entity.too.large': [413, 'payload_too_large', 'The request body is too large'],
-  'encoding.unsupported': [415, 'unsupported_encoding', 'Unsupported content encoding'],
-  'charset.unsupported': [415, 'unsupported_charset', 'Unsupported charset'],
-  'parameters.too.many': [413, 'too_many_parameters', 'Too many form fields'],
-  'request.aborted': [400, 'request_aborted', 'The request was aborted'],
+const PARSER_ERRORS: Record<string, ErrorCode> = {
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_encoding',
+  'charset.unsupported': 'unsupported_charset',
+  'parameters.too.many': 'too_many_parameters',
+  'request.aborted': 'request_aborted',
 };
 
 function errorHandler(log: (m: string) => void): ErrorRequestHandler {
@@ -156,25 +156,25 @@ function errorHandler(log: (m: string) => void): ErrorRequestHandler {
     else {
       const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: string; status?: unknown; message?: string };
       const parser = PARSER_ERRORS[e.type ?? ''];
-      if (parser) error = new HttpError(...parser);
+      if (parser) error = new HttpError(parser);
       // The database is down or restarting: nothing was written, the client may retry.
       else if (err instanceof StoreUnavailableError) {
-        error = new HttpError(503, STORE_UNAVAILABLE, 'The server cannot reach its database right now; try again shortly', err.message);
+        error = new HttpError('store_unavailable', { detail: err.message });
         if (!res.headersSent) res.set('Retry-After', '5');
       }
       // Other client errors raised by Express or its parsers (a malformed %-escape, a corrupt gzip body).
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-        error = new HttpError(e.status, 'bad_request', 'The request is malformed', e.message);
+        error = new HttpError('bad_request', { detail: e.message });
       } else {
         log(`internal error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
-        error = new HttpError(500, 'internal_error', 'Something went wrong on the server');
+        error = new HttpError('internal_error');
       }
     }
     if (error.detail) log(`${error.code} on ${req.method} ${req.path}: ${error.detail}`);
     if (res.headersSent) return;
     res.status(error.status);
-    const wantsHtml = !req.path.startsWith('/api/') && !req.path.startsWith('/.well-known/') && req.accepts(['json', 'html']) === 'html';
+    const wantsHtml = !jsonPathPrefixes.some((p) => req.path.startsWith(p)) && req.accepts(['json', 'html']) === 'html';
     if (wantsHtml) res.type('html').send(messagePage(`Error ${error.status}`, error.message, { href: '/', text: 'Back to the start page' }));
-    else res.json({ code: error.code, message: error.message, ...error.extra });
+    else res.json(error.body());
   };
 }

@@ -10,7 +10,7 @@ import { grafanaSettings } from './grafana-config.ts';
 import { KeyManager, keySchedule, keyState } from './keys.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import { roleFor } from './policy.ts';
-import { parseRole } from './roles.ts';
+import { parseRole } from './contract/index.ts';
 import { StoreUnavailableError } from './store/driver.ts';
 import { openStore } from './store/open.ts';
 import type { InstanceGrant, Store, User } from './store/types.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
-import { GRAFANA_ROLES, isGrafanaRole, type GrafanaRole } from './roles.ts';
+import { GRAFANA_ROLES, isGrafanaRole, isPlainHeaderName, type GrafanaRole } from './contract/index.ts';
 
 /**
  * Configuration: documented defaults, overridden by an optional JSON file, overridden by environment
@@ -236,10 +236,6 @@ function baseUrl(setting: string, v: unknown): string {
 }
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-// RFC 7230 token characters: what a header name may contain.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Headers that browsers or Grafana treat specially; carrying the JWT in them would break things.
-const RESERVED_HEADERS = new Set(['cookie', 'host', 'origin', 'referer', 'content-type', 'content-length']);
 
 function instancesOf(v: unknown): InstanceConfig[] {
   if (v === undefined) return [instanceOf(DEFAULT_INSTANCE, 'instances[0]')];
@@ -265,7 +261,7 @@ function instanceOf(v: unknown, at: string): InstanceConfig {
   if (typeof id !== 'string' || !ID.test(id)) throw new ConfigError(`${at}.id`, 'must be lower-case letters, digits, "-" or "_" (at most 63)');
   const url = baseUrl(`${at}.url`, v.url);
   const headerName = v.headerName ?? DEFAULT_HEADER_NAME;
-  if (typeof headerName !== 'string' || !HEADER_NAME.test(headerName) || RESERVED_HEADERS.has(headerName.toLowerCase())) {
+  if (!isPlainHeaderName(headerName)) {
     throw new ConfigError(`${at}.headerName`, `must be a plain HTTP header name such as ${DEFAULT_HEADER_NAME}`);
   }
   const allowGrafanaAdmin = v.allowGrafanaAdmin ?? false;

@@ -31,6 +31,6 @@ export const loginCsrfCookie = (secure: boolean) => (secure ? '__Host-grafana_ss
 export function checkFormOrigin(req: Request, publicUrl: string): void {
   const origin = req.get('origin');
   if (origin && origin !== 'null' && origin !== new URL(publicUrl).origin) {
-    throw new HttpError(403, 'origin_not_allowed', 'This form can only be sent from this site', `origin ${origin}`);
+    throw new HttpError('origin_not_allowed', { detail: `origin ${origin}` });
   }
 }

@@ -1,22 +1,42 @@
-/**
- * One error type for everything a client may be told about. `code` is stable (clients and tests match
- * on it), `message` is public, `detail` is for logs only and never sent.
- */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly detail?: string,
-    /** Extra public fields for the JSON body, e.g. `loginUrl`. */
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
+import { errorCatalogue, errorMessage, errorStatus, type ErrorCode, type ErrorParams, type ErrorResponse } from './contract/index.ts';
+
+interface ErrorOptions {
+  /** For logs only, never sent. */
+  detail?: string;
+  /** Extra public fields for the JSON body, e.g. `loginUrl`. */
+  extra?: Record<string, unknown>;
 }
 
-export const badRequest = (code: string, message: string) => new HttpError(400, code, message);
+/**
+ * One error type for everything a client may be told about, built from the contract's error
+ * catalogue: `code` is stable (clients and tests match on it), status and public message come with
+ * it, `detail` is for logs only and never sent.
+ */
+export class HttpError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly extra: Record<string, unknown>;
+
+  constructor(
+    readonly code: C,
+    ...args: [...params: ErrorParams<C>, options?: ErrorOptions]
+  ) {
+    // A templated message takes its params first; the options, if any, come last.
+    const templated = typeof errorCatalogue[code].message === 'function';
+    const params = (templated ? args.slice(0, 1) : []) as ErrorParams<C>;
+    super(errorMessage(code, ...params));
+    const options = args[templated ? 1 : 0] as ErrorOptions | undefined;
+    this.name = 'HttpError';
+    this.status = errorStatus(code);
+    this.detail = options?.detail;
+    this.extra = options?.extra ?? {};
+  }
+
+  /** The JSON body clients get. */
+  body(): ErrorResponse {
+    return { code: this.code, message: this.message, ...this.extra };
+  }
+}
 
 /** Configuration or CLI input that cannot work; the message names the setting and the fix. */
 export class ConfigError extends Error {

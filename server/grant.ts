@@ -3,7 +3,7 @@ import { HttpError } from './errors.ts';
 import type { Context } from './context.ts';
 import { roleFor } from './policy.ts';
 import { mintToken, type MintedToken } from './token-signing.ts';
-import type { GrafanaRole } from './roles.ts';
+import type { GrafanaRole } from './contract/index.ts';
 import type { User } from './store/types.ts';
 
 /**
@@ -12,10 +12,10 @@ import type { User } from './store/types.ts';
  */
 export async function grantToken(ctx: Context, user: User, instanceId: string): Promise<MintedToken & { role: GrafanaRole; instance: InstanceConfig }> {
   const instance = ctx.instance(instanceId);
-  if (!instance) throw new HttpError(404, 'unknown_instance', `No Grafana instance "${instanceId}" is configured`);
+  if (!instance) throw new HttpError('unknown_instance', { instance: instanceId });
   const role = roleFor(user, instance);
   if (!role) {
-    throw new HttpError(403, 'access_denied', user.disabled ? 'Your account is disabled' : `You have no access to ${instance.name}`);
+    throw new HttpError('access_denied', { disabled: user.disabled, instanceName: instance.name });
   }
   const minted = await mintToken({
     signer: await ctx.keys.currentSigner(),

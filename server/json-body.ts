@@ -12,10 +12,10 @@ export async function readJsonObject(req: Request, limit: number): Promise<Recor
   if (!type || !/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(type)) return undefined;
   const encoding = req.headers['content-encoding'];
   if (encoding && encoding.toLowerCase() !== 'identity') {
-    throw new HttpError(415, 'unsupported_encoding', 'Send the body uncompressed');
+    throw new HttpError('unsupported_encoding');
   }
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, 'payload_too_large', 'The request body is too large');
+  if (declared > limit) throw new HttpError('payload_too_large');
 
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -25,17 +25,17 @@ export async function readJsonObject(req: Request, limit: number): Promise<Recor
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new HttpError(413, 'payload_too_large', 'The request body is too large'));
+        reject(new HttpError('payload_too_large'));
       } else chunks.push(chunk);
     });
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')));
-    req.once('error', () => reject(new HttpError(400, 'request_aborted', 'The request was aborted')));
+    req.once('error', () => reject(new HttpError('request_aborted')));
   });
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
+    throw new HttpError('invalid_json');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
   return value as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { Config, InstanceConfig } from './config.ts';
-import { roleRank, type GrafanaRole } from './roles.ts';
+import { roleRank, type GrafanaRole } from './contract/index.ts';
 import type { User } from './store/types.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { KeyObject, randomFillSync, sign } from 'node:crypto';
 import { seconds } from './clock.ts';
 import type { InstanceConfig } from './config.ts';
-import type { GrafanaRole } from './roles.ts';
+import type { GrafanaRole } from './contract/index.ts';
 import type { User } from './store/types.ts';
 
 /** The key that signs now, and its JWKS `kid`; KeyManager (keys.ts) chooses it. */

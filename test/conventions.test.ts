@@ -32,6 +32,11 @@ describe('project conventions', () => {
     expect(offenders(server, /console\./)).toEqual([]);
   });
 
+  it('the extension renders no HTML from strings (the build removes React DOM\'s innerHTML sink)', () => {
+    const pages = extension.filter((f) => !f.path.startsWith('extension/build/'));
+    expect(offenders(pages, /dangerouslySetInnerHTML|\.(inner|outer)HTML\b|insertAdjacentHTML/)).toEqual([]);
+  });
+
   it('the server never sends CORS headers', () => {
     expect(offenders(server, /access-control-allow/i)).toEqual([]);
   });
@@ -42,6 +47,16 @@ describe('project conventions', () => {
     expect(manifest.permissions).toEqual(['storage', 'alarms', 'contextMenus', 'declarativeNetRequestWithHostAccess']);
     expect(manifest.host_permissions).toEqual([]);
     expect(manifest.optional_host_permissions).toEqual(['https://*/*', 'http://*/*']);
+  });
+
+  it('the server/extension contract imports nothing outside its folder and uses no Node or browser API', () => {
+    const contract = sources('server/contract');
+    expect(contract.length).toBeGreaterThan(3);
+    for (const file of contract) {
+      const specifiers = [...code(file.text).matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]);
+      expect(specifiers.filter((s) => !/^\.\/[\w-]+\.ts$/.test(s!)), file.path).toEqual([]);
+    }
+    expect(offenders(contract, /\b(process|Buffer|require|window|document|browser|chrome)\b\s*[.(]/)).toEqual([]);
   });
 
   it('server modules import each other with explicit .ts extensions (runs under tsx and node alike)', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check in one command — type-check, extension build, then every vitest project
-// (server + stand-in, extension units, end-to-end, real Chromium). The last line is the count CI reads:
+// (server + stand-in, builds and Firefox's add-on lint, extension units, end-to-end, real Chromium and Firefox). The last line is the count CI reads:
 // "N passed, N failed". A failed type-check or build counts as one failed check each.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ let failed = 0;
 const extraArgs = process.argv.slice(2);
 
 if (run('type-check (tsc --noEmit)', bin('tsc'), ['--noEmit'])) passed++; else failed++;
-if (run('build extension (vite build)', bin('vite'), ['build', '--logLevel', 'warn'])) passed++; else failed++;
+if (run('build both extensions (vite build: dist/ Chromium, dist-firefox/ Firefox)', bin('vite'), ['build', '--logLevel', 'warn'])) passed++; else failed++;
 
 const report = join(mkdtempSync(join(tmpdir(), 'vitest-')), 'report.json');
 run('tests (vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs]);

@@ -1,7 +1,7 @@
 // One "Open in Grafana" menu item; what it opens depends on where the user clicked.
 import browser, { type Menus } from 'webextension-polyfill';
 import type { OpenTarget } from '../shared/messages';
-import type { GrafanaInstance } from '../shared/server-api';
+import type { PublicInstance } from '../../server/contract/index.ts';
 import { locateInInstances, searchPath } from './grafana-url';
 
 export const menuItemId = 'open-in-grafana';
@@ -20,7 +20,7 @@ type ClickInfo = Pick<Menus.OnClickData, 'linkUrl' | 'selectionText' | 'pageUrl'
  *   in the default instance;
  * - anything else: the default instance's home.
  */
-export function menuTarget(info: ClickInfo, instances: GrafanaInstance[]): OpenTarget {
+export function menuTarget(info: ClickInfo, instances: PublicInstance[]): OpenTarget {
   const link = info.linkUrl ? locateInInstances(info.linkUrl, instances) : null;
   if (link) return { instanceId: link.instance.id, path: link.path };
   const text = info.selectionText?.trim();

@@ -3,7 +3,7 @@
 // open tab keeps working after its URL token expired. Session rules live in memory only.
 // Threat model and scoping: docs/extension.md.
 import browser, { type DeclarativeNetRequest } from 'webextension-polyfill';
-import type { GrafanaInstance } from '../shared/server-api';
+import type { PublicInstance } from '../../server/contract/index.ts';
 
 type Rule = DeclarativeNetRequest.Rule;
 
@@ -22,7 +22,7 @@ export function ruleIds(instanceId: string): { subresources: number; navigations
   return { subresources: slot * 2 + 1, navigations: slot * 2 + 2 };
 }
 
-type RuleInstance = Pick<GrafanaInstance, 'id' | 'url' | 'headerName'>;
+type RuleInstance = Pick<PublicInstance, 'id' | 'url' | 'headerName'>;
 
 /**
  * Two rules, both matching only URLs on the exact Grafana origin (scheme, host and port):

@@ -1,29 +1,30 @@
 // The worker's whole state, kept in storage.session (memory only, gone when the browser closes,
 // invisible to content scripts) so that the worker can be stopped at any moment.
 import browser from 'webextension-polyfill';
-import type { ServerConfig, User } from '../shared/server-api';
+import type { ProblemCode } from '../shared/messages';
+import type { GrafanaRole, PublicConfig, PublicUser } from '../../server/contract/index.ts';
 
 export interface TokenRecord {
   token: string;
   /** Local clock (ms) when the token arrived; with expiresIn, immune to browser/server clock skew. */
   receivedAt: number;
   expiresIn: number;
-  user: User & { role: string };
+  user: PublicUser & { role: GrafanaRole };
 }
 
 export interface CachedConfig {
   serverUrl: string;
-  config: ServerConfig;
+  config: PublicConfig;
 }
 
 export type Account =
   | { status: 'unconfigured' }
   | { status: 'signed-out' }
-  | { status: 'signed-in'; user: User; roles: Record<string, string> };
+  | { status: 'signed-in'; user: PublicUser; roles: Record<string, GrafanaRole> };
 
 /** A failure the user should see (server unreachable, malformed answer); cleared by the next success. */
 export interface Problem {
-  code: string;
+  code: ProblemCode;
   message: string;
   retryAt?: number;
 }

@@ -4,7 +4,8 @@
 import browser from 'webextension-polyfill';
 import { buildConfig } from '../shared/build-config';
 import { readOptions, type Options } from '../shared/options';
-import { serverApi, ServerError, type GrafanaInstance, type ServerApi, type ServerConfig } from '../shared/server-api';
+import type { GrafanaRole, PublicConfig as ServerConfig, PublicInstance as GrafanaInstance } from '../../server/contract/index.ts';
+import { serverApi, ServerError, type ServerApi } from '../shared/server-api';
 import { removeAllHeaderRules, removeHeaderRules, setHeaderRules } from './header-rules';
 import { exclusive } from './lock';
 import { backoffSeconds, expiresAt, isExpired, isFresh, refreshAt, type RefreshPolicy } from './refresh-schedule';
@@ -185,7 +186,7 @@ async function installToken(instance: GrafanaInstance, record: TokenRecord, poli
 }
 
 /** Keeps the account's role list in step with what the token endpoint says. */
-async function noteRole(instanceId: string, role: string | undefined): Promise<void> {
+async function noteRole(instanceId: string, role: GrafanaRole | undefined): Promise<void> {
   const account = await store.load('account');
   if (account?.status !== 'signed-in' || account.roles[instanceId] === role) return;
   const roles = { ...account.roles };
@@ -210,7 +211,7 @@ async function failed(error: unknown, alarm: string, current: TokenRecord | unde
   let when = now + backoffSeconds(failures, buildConfig.minAlarmSeconds) * 1000;
   if (current) when = Math.min(when, Math.max(expiresAt(current), now + buildConfig.minAlarmSeconds * 1000));
   const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof ServerError ? error.code : 'error';
+  const code = error instanceof ServerError ? error.code : 'extension_error';
   await store.saveFailures(alarm, failures);
   await store.save({ problem: { code, message, retryAt: when } });
   await browser.alarms.create(alarm, { when });

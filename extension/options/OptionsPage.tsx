@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import browser from 'webextension-polyfill';
 import { affectsOptions, readOptions, saveUserOptions, type OptionKey, type Options, type ResolvedOptions } from '../shared/options';
 import { hasOrigins, releaseOriginsExcept, requestOrigins } from '../shared/permissions';
-import { serverApi, ServerError, type ServerConfig } from '../shared/server-api';
+import type { PublicConfig as ServerConfig } from '../../server/contract/index.ts';
+import { serverApi, ServerError } from '../shared/server-api';
 import { normalizeServerUrl } from '../shared/urls';
 
 type Notice = { kind: 'ok' | 'error' | 'info'; text: string } | null;

@@ -1,6 +1,7 @@
 // The one message map between the extension's pages (popup, options) and the worker.
 import browser, { type Runtime } from 'webextension-polyfill';
-import type { User } from './server-api';
+import type { GrafanaRole, PublicUser } from '../../server/contract/index.ts';
+import type { ServerErrorCode } from './server-api';
 
 export interface InstanceView {
   id: string;
@@ -8,20 +9,23 @@ export interface InstanceView {
   url: string;
   isDefault: boolean;
   /** The user's role there, null when the user has no access. */
-  role: string | null;
+  role: GrafanaRole | null;
   /** Local time (ms) the cached token expires, null when there is none. */
   tokenExpiresAt: number | null;
   /** Host permission for the Grafana origin granted: the header rule can keep tabs signed in. */
   keepAlive: boolean;
 }
 
+/** What a shown problem is about: a server call's code, or `extension_error` for the worker's own failures. */
+export type ProblemCode = ServerErrorCode | 'extension_error';
+
 export interface PopupState {
   status: 'unconfigured' | 'checking' | 'signed-out' | 'signed-in';
   serverUrl: string;
-  user: User | null;
+  user: PublicUser | null;
   instances: InstanceView[];
   /** The server is unreachable or answered nonsense; `retryAt` is local time (ms). */
-  problem: { code: string; message: string; retryAt: number | null } | null;
+  problem: { code: ProblemCode; message: string; retryAt: number | null } | null;
 }
 
 export interface OpenTarget {

@@ -1,48 +1,32 @@
-// Typed client of the token server's HTTP API (docs/api.md).
-
-export interface GrafanaInstance {
-  id: string;
-  name: string;
-  url: string;
-  headerName: string;
-  default: boolean;
-}
-
-export interface ServerConfig {
-  issuer: string;
-  loginUrl: string;
-  instances: GrafanaInstance[];
-}
-
-export interface User {
-  id: string;
-  login: string;
-  email: string;
-  name: string;
-}
-
-export interface SessionInfo {
-  user: User;
-  /** Only the instances this user may open, with the role their tokens will carry. */
-  instances: { id: string; role: string }[];
-}
-
-export interface TokenResponse {
-  token: string;
-  /** Lifetime in seconds: refreshes are scheduled from this and the local receipt time. */
-  expiresIn: number;
-  instance: string;
-  user: User & { role: string };
-}
+// Typed client of the token server's HTTP API (docs/api.md). Paths, the request header, the answer
+// shapes and the error codes come from the contract the server itself is built on.
+import {
+  apiPaths,
+  isErrorCode,
+  isGrafanaRole,
+  isPlainHeaderName,
+  requestHeader,
+  type ErrorCode,
+  type GrafanaRole,
+  type PublicConfig,
+  type PublicInstance,
+  type PublicUser,
+  type SessionResponse,
+  type TokenRequest,
+  type TokenResponse,
+} from '../../server/contract/index.ts';
 
 /**
- * `unreachable`: no HTTP answer (network, timeout). `server_error`: 5xx or an answer that is not the
- * documented JSON. Anything else is the server's own stable code (session_required, access_denied, …).
+ * Codes the extension itself gives a failed call: `unreachable` (no HTTP answer: network, timeout)
+ * and `server_error` (5xx, or an answer that is not the documented JSON).
  */
+export type ClientErrorCode = 'unreachable' | 'server_error';
+export type ServerErrorCode = ErrorCode | ClientErrorCode;
+
 export class ServerError extends Error {
   override readonly name = 'ServerError';
   constructor(
-    readonly code: string,
+    readonly code: ServerErrorCode,
     message: string,
     readonly status?: number,
   ) {
@@ -50,8 +34,8 @@ export class ServerError extends Error {
   }
 }
 
-/** The custom header that a web page cannot send cross-origin without a preflight the server refuses. */
-export const requestHeader = { 'X-Grafana-SSO': '1' } as const;
+/** The token answer as the extension keeps it: `expiresAt` is the server's clock, so it is not read. */
+export type TokenAnswer = Omit<TokenResponse, 'expiresAt'>;
 
 const timeoutMs = 10_000;
 
@@ -67,7 +51,7 @@ export function serverApi(serverUrl: string, fetchImpl: Fetch = (...args) => fet
         ...init,
         credentials: 'include',
         cache: 'no-store',
-        headers: { ...requestHeader, ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
+        headers: { [requestHeader.name]: requestHeader.value, ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -81,26 +65,27 @@ export function serverApi(serverUrl: string, fetchImpl: Fetch = (...args) => fet
       throw new ServerError('server_error', `The token server answered ${response.status} without JSON`, response.status);
     }
     if (!response.ok) {
-      const code = isRecord(body) && typeof body.code === 'string' ? body.code : 'server_error';
+      // A code this build does not know (a newer server) is treated like any other unexpected answer.
+      const code = isRecord(body) && isErrorCode(body.code) && response.status < 500 ? body.code : 'server_error';
       const message = isRecord(body) && typeof body.message === 'string' ? body.message : `HTTP ${response.status}`;
-      throw new ServerError(response.status >= 500 ? 'server_error' : code, message, response.status);
+      throw new ServerError(code, message, response.status);
     }
     return body;
   }
 
   return {
-    async getConfig(): Promise<ServerConfig> {
-      return expect(parseConfig(await call('/api/config')), 'config');
+    async getConfig(): Promise<PublicConfig> {
+      return expect(parseConfig(await call(apiPaths.config)), 'config');
     },
-    async getSession(): Promise<SessionInfo> {
-      return expect(parseSession(await call('/api/session')), 'session');
+    async getSession(): Promise<SessionResponse> {
+      return expect(parseSession(await call(apiPaths.session)), 'session');
     },
-    async requestToken(instance: string): Promise<TokenResponse> {
-      const body = await call('/api/token', { method: 'POST', body: JSON.stringify({ instance }) });
+    async requestToken(instance: string): Promise<TokenAnswer> {
+      const body = await call(apiPaths.token, { method: 'POST', body: JSON.stringify({ instance } satisfies TokenRequest) });
       return expect(parseToken(body), 'token');
     },
     async logout(): Promise<void> {
-      await call('/api/logout', { method: 'POST' });
+      await call(apiPaths.logout, { method: 'POST' });
     },
   };
 }
@@ -118,19 +103,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 
-function parseUser(v: unknown): User | null {
+function parseUser(v: unknown): PublicUser | null {
   if (!isRecord(v) || !isString(v.id) || !isString(v.login)) return null;
   return { id: v.id, login: v.login, email: isString(v.email) ? v.email : '', name: isString(v.name) ? v.name : v.login };
 }
 
-// The header rule sets this header on every request to Grafana: only a plain header name, and never
-// one that browsers or servers treat specially (the token server refuses these too).
-const headerToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const reservedHeaders = new Set(['cookie', 'host', 'origin', 'referer', 'content-type', 'content-length']);
-
-function parseInstance(v: unknown): GrafanaInstance | null {
-  if (!isRecord(v) || !isString(v.id) || !isString(v.url) || !isString(v.headerName)) return null;
-  if (!headerToken.test(v.headerName) || reservedHeaders.has(v.headerName.toLowerCase())) return null;
+function parseInstance(v: unknown): PublicInstance | null {
+  // The header rule sets this header on every request to Grafana: the same rule as the server's.
+  if (!isRecord(v) || !isString(v.id) || !isString(v.url) || !isPlainHeaderName(v.headerName)) return null;
   try {
     const url = new URL(v.url);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
@@ -140,23 +120,23 @@ function parseInstance(v: unknown): GrafanaInstance | null {
   return { id: v.id, name: isString(v.name) ? v.name : v.id, url: v.url, headerName: v.headerName, default: v.default === true };
 }
 
-export function parseConfig(v: unknown): ServerConfig | null {
+export function parseConfig(v: unknown): PublicConfig | null {
   if (!isRecord(v) || !Array.isArray(v.instances)) return null;
   const instances = v.instances.map(parseInstance);
   if (instances.some((i) => i === null)) return null;
-  return { issuer: isString(v.issuer) ? v.issuer : '', loginUrl: isString(v.loginUrl) ? v.loginUrl : '', instances: instances as GrafanaInstance[] };
+  return { issuer: isString(v.issuer) ? v.issuer : '', loginUrl: isString(v.loginUrl) ? v.loginUrl : '', instances: instances as PublicInstance[] };
 }
 
-function parseSession(v: unknown): SessionInfo | null {
+function parseSession(v: unknown): SessionResponse | null {
   if (!isRecord(v) || !Array.isArray(v.instances)) return null;
   const user = parseUser(v.user);
-  const instances = v.instances.filter((i): i is { id: string; role: string } => isRecord(i) && isString(i.id) && isString(i.role));
+  const instances = v.instances.filter((i): i is { id: string; role: GrafanaRole } => isRecord(i) && isString(i.id) && isGrafanaRole(i.role));
   return user && { user, instances };
 }
 
-function parseToken(v: unknown): TokenResponse | null {
+function parseToken(v: unknown): TokenAnswer | null {
   if (!isRecord(v) || !isString(v.token) || typeof v.expiresIn !== 'number' || !(v.expiresIn > 0)) return null;
   const user = parseUser(v.user);
-  if (!user || !isRecord(v.user) || !isString(v.user.role)) return null;
+  if (!user || !isRecord(v.user) || !isGrafanaRole(v.user.role)) return null;
   return { token: v.token, expiresIn: v.expiresIn, instance: isString(v.instance) ? v.instance : '', user: { ...user, role: v.user.role } };
 }

@@ -1,33 +1,29 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Context } from '../context.ts';
-import { HttpError, badRequest } from '../errors.ts';
+import { apiPaths, requestHeader, type PublicConfig, type PublicUser, type SessionResponse, type TokenResponse } from '../contract/index.ts';
+import { HttpError } from '../errors.ts';
 import { grantToken } from '../grant.ts';
 import { accessibleInstances } from '../policy.ts';
 import type { User } from '../store/types.ts';
-import { jwksUrlOf } from '../grafana-config.ts';
 import { readJsonObject } from '../json-body.ts';
 
-export const TOKEN_REQUEST_HEADER = 'X-Grafana-SSO';
+const publicUser = (user: User): PublicUser => ({ id: user.id, login: user.login, email: user.email, name: user.name });
 
 /** The JSON API the extension talks to (docs/api.md). */
 export function apiRoutes(ctx: Context): Router {
   const router = Router();
   const { config } = ctx;
-  const loginUrl = `${config.publicUrl}/login`;
+  const loginUrl = `${config.publicUrl}${apiPaths.login}`;
   const ownOrigin = new URL(config.publicUrl).origin;
 
-  // Configuration does not change while the server runs: build the public view once.
-  const publicConfig = {
+  // Configuration does not change while the server runs: build the public view once. Endpoint paths
+  // are not published: both sides take them from the contract (server/contract/paths.ts).
+  const publicConfig: PublicConfig = {
     issuer: config.publicUrl,
     loginUrl,
-    logoutUrl: `${config.publicUrl}/api/logout`,
-    tokenEndpoint: `${config.publicUrl}/api/token`,
-    sessionEndpoint: `${config.publicUrl}/api/session`,
-    jwksUrl: jwksUrlOf(config),
-    tokenHeader: TOKEN_REQUEST_HEADER,
     instances: config.instances.map((i) => ({ id: i.id, name: i.name, url: i.url, headerName: i.headerName, default: i.id === config.defaultInstance })),
   };
-  router.get('/api/config', (_req, res) => {
+  router.get(apiPaths.config, (_req, res) => {
     res.set('Cache-Control', 'no-cache').json(publicConfig);
   });
 
@@ -39,34 +35,30 @@ export function apiRoutes(ctx: Context): Router {
   const fromExtension = (req: Request, _res: Response, next: NextFunction) => {
     const origin = req.get('origin');
     if (origin && origin !== ownOrigin && !/^(chrome|moz|safari-web)-extension:\/\//.test(origin)) {
-      throw new HttpError(403, 'origin_not_allowed', 'Requests from other web sites are not allowed', `origin ${origin}`);
+      throw new HttpError('origin_not_allowed', { detail: `origin ${origin}` });
     }
-    if (req.get(TOKEN_REQUEST_HEADER) !== '1') {
-      throw new HttpError(403, 'missing_request_header', `The ${TOKEN_REQUEST_HEADER}: 1 request header is required`);
-    }
+    if (req.get(requestHeader.name) !== requestHeader.value) throw new HttpError('missing_request_header');
     next();
   };
 
   const signedIn = async (req: Request): Promise<{ user: User }> => {
     const auth = await ctx.sessions.load(req);
-    if (!auth) throw new HttpError(401, 'session_required', 'Sign in first', undefined, { loginUrl });
+    if (!auth) throw new HttpError('session_required', { extra: { loginUrl } });
     return auth;
   };
 
-  router.get('/api/session', fromExtension, async (req, res) => {
+  router.get(apiPaths.session, fromExtension, async (req, res) => {
     const { user } = await signedIn(req);
     res.set('Cache-Control', 'no-store').json({
-      user: { id: user.id, login: user.login, email: user.email, name: user.name },
+      user: publicUser(user),
       instances: accessibleInstances(config, user).map(({ instance, role }) => ({ id: instance.id, role })),
-    });
+    } satisfies SessionResponse);
   });
 
-  router.post('/api/token', fromExtension, async (req, res) => {
+  router.post(apiPaths.token, fromExtension, async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const instance = (await readJsonObject(req, 4096))?.instance;
-    if (typeof instance !== 'string' || instance === '') {
-      throw badRequest('invalid_request', 'Send a JSON body like {"instance": "<id>"} with Content-Type: application/json');
-    }
+    if (typeof instance !== 'string' || instance === '') throw new HttpError('invalid_request');
     const { user } = await signedIn(req);
     const minted = await grantToken(ctx, user, instance);
     res.json({
@@ -74,11 +66,11 @@ export function apiRoutes(ctx: Context): Router {
       expiresAt: minted.exp,
       expiresIn: minted.exp - minted.iat,
       instance,
-      user: { id: user.id, login: user.login, email: user.email, name: user.name, role: minted.role },
-    });
+      user: { ...publicUser(user), role: minted.role },
+    } satisfies TokenResponse);
   });
 
-  router.post('/api/logout', fromExtension, async (req, res) => {
+  router.post(apiPaths.logout, fromExtension, async (req, res) => {
     const session = await ctx.sessions.destroy(req, res);
     if (session) await ctx.audit.record('logout', { user: session.userId, via: 'api' });
     res.status(204).end();

@@ -27,9 +27,9 @@ export function homeRoutes(ctx: Context): Router {
     const auth = await ctx.sessions.load(req);
     if (!auth) return res.redirect(303, toLogin('/'));
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!sameToken(body.csrf, auth.session.csrfToken)) throw new HttpError(403, 'csrf_failed', 'The page expired. Go back, reload and try again.');
+    if (!sameToken(body.csrf, auth.session.csrfToken)) throw new HttpError('csrf_failed');
     const path = body.path === undefined || body.path === '' ? '/' : body.path;
-    if (!isSafePath(path)) throw new HttpError(400, 'invalid_path', 'path must be a path inside Grafana, starting with "/"');
+    if (!isSafePath(path)) throw new HttpError('invalid_path');
     const minted = await grantToken(ctx, auth.user, String(req.params.instance));
     res.set('Cache-Control', 'no-store').redirect(303, grafanaUrlWithToken(minted.instance.url, path, minted.token));
   });
@@ -37,9 +37,9 @@ export function homeRoutes(ctx: Context): Router {
   router.get('/admin/grafana-config/:instance', async (req, res) => {
     const auth = await ctx.sessions.load(req);
     if (!auth) return res.redirect(302, toLogin(req.originalUrl));
-    if (!auth.user.isAdmin) throw new HttpError(403, 'admin_required', 'Only administrators can see Grafana settings');
+    if (!auth.user.isAdmin) throw new HttpError('admin_required');
     const instance = ctx.instance(String(req.params.instance));
-    if (!instance) throw new HttpError(404, 'unknown_instance', `No Grafana instance "${String(req.params.instance)}" is configured`);
+    if (!instance) throw new HttpError('unknown_instance', { instance: String(req.params.instance) });
     const settings = grafanaSettings(ctx.config, instance);
     res.type('text/plain').send(req.query.format === 'env' ? settings.env : settings.ini);
   });

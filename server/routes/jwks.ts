@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { apiPaths } from '../contract/index.ts';
 import type { Context } from '../context.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { Context } from '../context.ts';
  */
 export function jwksRoutes(ctx: Context): Router {
   const maxAge = Math.min(ctx.config.grafanaJwksCacheSeconds, 900);
-  return Router().get('/.well-known/jwks.json', async (_req, res) => {
+  return Router().get(apiPaths.jwks, async (_req, res) => {
     res.type('application/jwk-set+json').set('Cache-Control', `public, max-age=${maxAge}`).send(await ctx.keys.currentJwks());
   });
 }

@@ -1,4 +1,4 @@
-import type { GrafanaRole } from '../roles.ts';
+import type { GrafanaRole } from '../contract/index.ts';
 import type { LockName } from './driver.ts';
 
 /** A per-instance grant: a Grafana role, or an explicit "no access" that beats groups and defaults. */

@@ -1,5 +1,5 @@
 import type { InstanceConfig } from '../config.ts';
-import type { GrafanaRole } from '../roles.ts';
+import type { GrafanaRole } from '../contract/index.ts';
 import type { User } from '../store/types.ts';
 import { html, type Html } from './html.ts';
 

@@ -14,11 +14,12 @@ export const distTest = join(root, 'dist-test');
 /**
  * `vite build` of the extension into `outDir`, with `env` (build presets) and nothing else inherited
  * that would change the build: no vitest variables (vite.config.ts skips the extension plugins under
- * vitest), no preset server or test hosts unless given.
+ * vitest), no preset server or test hosts unless given. Writes the Firefox build to `<outDir>-firefox`.
  */
 export function buildExtension(outDir: string, env: Record<string, string> = {}): void {
   const clean: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of Object.keys(clean)) if (key.startsWith('VITEST') || key === 'TEST') delete clean[key];
+  // Vitest sets NODE_ENV=test, which would make vite bundle React's development build.
+  for (const key of Object.keys(clean)) if (key.startsWith('VITEST') || key === 'TEST' || key === 'NODE_ENV') delete clean[key];
   delete clean.GRAFANA_SSO_TEST_HOSTS;
   delete clean.GRAFANA_SSO_SERVER_URL;
   const result = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {

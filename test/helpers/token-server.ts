@@ -9,7 +9,7 @@ import { OffsetClock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { hashPassword } from '../../server/passwords.ts';
-import type { GrafanaRole } from '../../server/roles.ts';
+import type { GrafanaRole } from '../../server/contract/index.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { InstanceGrant, Store, User } from '../../server/store/types.ts';
 

@@ -28,11 +28,6 @@ describe('token API over HTTP', () => {
     expect(body).toEqual({
       issuer: s.url,
       loginUrl: `${s.url}/login`,
-      logoutUrl: `${s.url}/api/logout`,
-      tokenEndpoint: `${s.url}/api/token`,
-      sessionEndpoint: `${s.url}/api/session`,
-      jwksUrl: `${s.url}/.well-known/jwks.json`,
-      tokenHeader: 'X-Grafana-SSO',
       instances: [
         { id: 'prod', name: 'Production', url: 'https://grafana.example.com', headerName: 'X-JWT-Assertion', default: true },
         { id: 'lab', name: 'lab', url: 'https://lab.example.com', headerName: 'X-Lab-JWT', default: false },

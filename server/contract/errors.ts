@@ -1,0 +1,56 @@
+// Every error code a client of the token server may see, with its HTTP status and public message:
+// the server builds each HttpError from here, the extension types its error codes from here, and
+// docs/api.md documents exactly these codes (a test checks it). A new code is added here first.
+import { requestHeader } from './request-header.ts';
+
+interface CatalogueEntry {
+  status: number;
+  /** Public text for the client; a function when the text names the request's own input. */
+  message: string | ((params: never) => string);
+}
+
+export const errorCatalogue = {
+  bad_request: { status: 400, message: 'The request is malformed' },
+  request_aborted: { status: 400, message: 'The request was aborted' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON' },
+  invalid_request: { status: 400, message: 'Send a JSON body like {"instance": "<id>"} with Content-Type: application/json' },
+  invalid_path: { status: 400, message: 'path must be a path inside Grafana, starting with "/"' },
+  session_required: { status: 401, message: 'Sign in first' },
+  access_denied: {
+    status: 403,
+    message: (p: { disabled: boolean; instanceName: string }) => (p.disabled ? 'Your account is disabled' : `You have no access to ${p.instanceName}`),
+  },
+  origin_not_allowed: { status: 403, message: 'Requests from other web sites are not allowed' },
+  missing_request_header: { status: 403, message: `The ${requestHeader.name}: ${requestHeader.value} request header is required` },
+  csrf_failed: { status: 403, message: 'The page expired. Go back, reload and try again.' },
+  admin_required: { status: 403, message: 'Only administrators can see Grafana settings' },
+  not_found: { status: 404, message: (p: { method: string; path: string }) => `Nothing at ${p.method} ${p.path}` },
+  unknown_instance: { status: 404, message: (p: { instance: string }) => `No Grafana instance "${p.instance}" is configured` },
+  method_not_allowed: { status: 405, message: 'Cross-origin requests are not allowed' },
+  payload_too_large: { status: 413, message: 'The request body is too large' },
+  too_many_parameters: { status: 413, message: 'Too many form fields' },
+  unsupported_encoding: { status: 415, message: 'Unsupported content encoding: send the body uncompressed' },
+  unsupported_charset: { status: 415, message: 'Unsupported charset' },
+  internal_error: { status: 500, message: 'Something went wrong on the server' },
+  store_unavailable: { status: 503, message: 'The server cannot reach its database right now; try again shortly' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** The arguments a code's message needs: none for a fixed text, one object for a template. */
+export type ErrorParams<C extends ErrorCode> = (typeof errorCatalogue)[C]['message'] extends (params: infer P) => string ? [params: P] : [];
+
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}
+
+export function errorStatus(code: ErrorCode): number {
+  return errorCatalogue[code].status;
+}
+
+export function errorMessage<C extends ErrorCode>(code: C, ...params: ErrorParams<C>): string {
+  const message = errorCatalogue[code].message as string | ((params: unknown) => string);
+  return typeof message === 'string' ? message : message(params[0]);
+}

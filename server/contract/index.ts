@@ -1,0 +1,8 @@
+// The contract between the token server and the extension: imported by both, so it imports nothing
+// outside this folder (test/conventions.test.ts checks it) and runs in Node and in the browser alike.
+export { apiPaths, jsonPathPrefixes } from './paths.ts';
+export { requestHeader } from './request-header.ts';
+export { isPlainHeaderName } from './header-name.ts';
+export { GRAFANA_ROLES, isGrafanaRole, parseRole, roleRank, type GrafanaRole } from './roles.ts';
+export { errorCatalogue, errorCodes, errorMessage, errorStatus, isErrorCode, type ErrorCode, type ErrorParams } from './errors.ts';
+export type { ErrorResponse, PublicConfig, PublicInstance, PublicUser, SessionResponse, TokenRequest, TokenResponse } from './responses.ts';

@@ -22,10 +22,11 @@ describe('HttpError from the error catalogue', () => {
     expect([templated.detail, JSON.stringify(templated.body())]).toEqual(['private', '{"code":"not_found","message":"Nothing at GET /x"}']);
   });
 
-  it('every code is a client error or internal_error, with a message', () => {
+  it('every code is a client error, internal_error or store_unavailable (503, retry), with a message', () => {
+    const serverSide: Record<number, string> = { 500: 'internal_error', 503: 'store_unavailable' };
     for (const code of errorCodes) {
       const { status } = errorCatalogue[code];
-      expect(status >= 400 && status < 500 ? 'client' : code, code).toBe(status === 500 ? 'internal_error' : 'client');
+      expect(status >= 400 && status < 500 ? 'client' : code, code).toBe(serverSide[status] ?? 'client');
     }
   });
 });

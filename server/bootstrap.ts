@@ -1,14 +1,32 @@
 import type { Clock } from './clock.ts';
 import type { AuditLog } from './audit.ts';
+import type { InstanceConfig } from './config.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import type { Store } from './store/types.ts';
 import { ConfigError, InputError } from './errors.ts';
 
 /**
- * On first start (no users at all) create `admin`, so a newcomer can sign in: with the password from
- * GRAFANA_SSO_ADMIN_PASSWORD, or a random one printed once. Returns the printed notice, if any.
+ * The token server's own administrator, created on first start. Its login and email are chosen not to
+ * collide with Grafana's built-in admin (`admin` / `admin@localhost`): Grafana links a token to an
+ * existing account by email, then login, so a token for `admin` would sign in as Grafana's admin and
+ * role sync would change that account's role (docs/grafana-jwt.md#users, #fresh-grafana).
  */
-export async function ensureFirstAdmin(store: Store, clock: Clock, audit: AuditLog, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export const FIRST_ADMIN = { login: 'sso-admin', email: 'sso-admin@localhost', name: 'SSO administrator' } as const;
+
+/** In Grafana it is an org Admin (not a server admin), by an explicit grant on each instance that allows Admin. */
+const FIRST_ADMIN_GRAFANA_ROLE = 'Admin';
+
+/**
+ * On first start (no users at all) create FIRST_ADMIN, so a newcomer can sign in: with the password
+ * from GRAFANA_SSO_ADMIN_PASSWORD, or a random one printed once. Returns the printed notice, if any.
+ */
+export async function ensureFirstAdmin(
+  store: Store,
+  clock: Clock,
+  audit: AuditLog,
+  env: NodeJS.ProcessEnv,
+  instances: readonly InstanceConfig[],
+): Promise<string | undefined> {
   if ((await store.countUsers()) > 0) return undefined;
   const given = env.GRAFANA_SSO_ADMIN_PASSWORD;
   if (given !== undefined) {
@@ -18,23 +36,37 @@ export async function ensureFirstAdmin(store: Store, clock: Clock, audit: AuditL
   const password = given ?? generatePassword();
   let user;
   try {
-    user = await store.createUser(
-      { login: 'admin', email: 'admin@localhost', name: 'Administrator', passwordHash: await hashPassword(password), isAdmin: true },
-      clock.now(),
-    );
+    user = await store.createUser({ ...FIRST_ADMIN, passwordHash: await hashPassword(password), isAdmin: true }, clock.now());
   } catch (e) {
     // Another server sharing the database, started at the same moment, created it first.
     if (e instanceof InputError && e.code === 'login_taken') return undefined;
     throw e;
   }
-  await audit.record('user_created', { user: user.id, login: 'admin', by: 'first-start' });
-  if (given !== undefined) return 'Created user "admin" with the password from GRAFANA_SSO_ADMIN_PASSWORD.';
+  const granted = instances.filter((i) => i.allowedRoles.includes(FIRST_ADMIN_GRAFANA_ROLE));
+  for (const instance of granted) await store.setGrant(user.id, instance.id, FIRST_ADMIN_GRAFANA_ROLE);
+  await audit.record('user_created', { user: user.id, login: FIRST_ADMIN.login, by: 'first-start' });
+  for (const instance of granted) {
+    await audit.record('user_role_set', { user: user.id, login: FIRST_ADMIN.login, instance: instance.id, grant: FIRST_ADMIN_GRAFANA_ROLE, by: 'first-start' });
+  }
+
+  const inGrafana = granted.length
+    ? `In Grafana it signs in as its own account "${FIRST_ADMIN.login}" (${FIRST_ADMIN.email}), org role ${FIRST_ADMIN_GRAFANA_ROLE} on ${granted.map((i) => i.id).join(', ')} (an explicit grant).`
+    : `In Grafana it signs in as its own account "${FIRST_ADMIN.login}" (${FIRST_ADMIN.email}) with each instance's default role.`;
+  const lines = [
+    inGrafana,
+    `It is not Grafana's built-in "admin": that account is left alone, and stays Grafana's server admin.`,
+    'Grafana links tokens to existing accounts by email, then login, and sets their role on every request:',
+    'before switching SSO on for a Grafana that has users, run  npm run cli -- grafana-preflight  (README).',
+  ];
+  if (given !== undefined) return [`Created the token server's administrator "${FIRST_ADMIN.login}" with the password from GRAFANA_SSO_ADMIN_PASSWORD.`, ...lines].join('\n');
   return [
     '',
     '================================================================',
-    ' First start: created user "admin" with this password (shown once):',
+    ` First start: created the token server's administrator "${FIRST_ADMIN.login}"`,
+    ' with this password (shown once):',
     `     ${password}`,
-    ' Change it with:  npm run cli -- users passwd admin',
+    ...lines.map((l) => ` ${l}`),
+    ` Change the password with:  npm run cli -- users passwd ${FIRST_ADMIN.login}`,
     '================================================================',
     '',
   ].join('\n');

@@ -164,7 +164,7 @@ async function serve(config: Config, io: Io): Promise<number> {
     return 1;
   }
   const server = await createApp({ config, store, log: io.err });
-  const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env);
+  const notice = await ensureFirstAdmin(store, systemClock, server.ctx.audit, io.env, config.instances);
   if (notice) io.out(notice);
   for (const w of developmentWarnings(config)) io.err(`\n*** WARNING (development settings): ${w}\n`);
   const listener = server.app.listen(config.port, config.host);

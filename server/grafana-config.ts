@@ -43,6 +43,8 @@ export function grafanaSettings(config: Config, instance: InstanceConfig): Grafa
     `# Tokens: ES256, kid, iss ${config.publicUrl}, aud ${instance.audience}, ${config.tokenLifetimeSeconds} s lifetime.`,
     ...warnings.map((w) => `# WARNING: ${w}`),
     ...(jwksUrl.startsWith('https://') ? [] : ['# For a local trial only, Grafana also needs at the top of grafana.ini:  app_mode = development']),
+    '# WARNING (existing accounts):',
+    ...EXISTING_ACCOUNTS_WARNING.map((l) => `#   ${l}`),
     '[auth.jwt]',
     ...settings.map(([k, v]) => `${k} = ${v}`),
     '',
@@ -52,11 +54,25 @@ export function grafanaSettings(config: Config, instance: InstanceConfig): Grafa
   ].join('\n');
   const env = [
     `# GF_* variables override only keys present in Grafana's ini files; all of these are in defaults.ini.`,
+    '# WARNING (existing accounts):',
+    ...EXISTING_ACCOUNTS_WARNING.map((l) => `#   ${l}`),
     ...settings.map(([k, v]) => `GF_AUTH_JWT_${k.toUpperCase()}=${shellQuote(v)}`),
     'GF_AUTH_ANONYMOUS_ENABLED=false',
     '',
   ].join('\n');
   return { instance: instance.id, ini, env, warnings };
 }
+
+/**
+ * Always printed with the settings: what switching them on does to accounts Grafana already has
+ * (docs/grafana-jwt.md#users, #fresh-grafana).
+ */
+export const EXISTING_ACCOUNTS_WARNING = [
+  'Existing Grafana accounts are linked by email, then login (case-insensitive): a token for an existing',
+  "account's email signs in AS that account. From then on role sync sets its org role from the token on",
+  'every request: a Grafana Admin who gets a Viewer token is demoted, or, as the last Admin of the org,',
+  'cannot sign in at all. Before switching this on, give existing admins their role here (users set-role,',
+  'groupRoles) and run  grafana-sso grafana-preflight <instance>  to list every account this would take over.',
+];
 
 const shellQuote = (v: string) => (/^[\w.:/@-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);

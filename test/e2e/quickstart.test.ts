@@ -35,8 +35,10 @@ function waitForOutput(
 
 /**
  * The README's path, as separate processes: `serve` on a fresh database prints the first admin
- * password; `grafana-config` writes the ini; the stand-in CLI starts with it; signing in as admin and
- * pressing Open lands on the stand-in's page signed in.
+ * password; `grafana-config` writes the ini; the stand-in CLI starts with it like a fresh Grafana (its
+ * built-in `admin` / `admin@localhost`, org Admin and server admin); signing in as the printed
+ * administrator and pressing Open lands on the stand-in's page signed in — as a new Grafana account,
+ * with Grafana's own admin untouched.
  */
 describe('README quick start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'quickstart-'));
@@ -46,7 +48,7 @@ describe('README quick start', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serve → grafana-config → stand-in → sign in as the printed admin → Open → signed in', async () => {
+  it('serve → grafana-config → fresh stand-in → sign in as the printed administrator → Open → signed in, Grafana\'s admin untouched', async () => {
     const [port, grafanaPort] = [await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -63,6 +65,10 @@ describe('README quick start', () => {
     const password = /shown once\):\s+(\S+)/.exec(printed.stdout)?.[1];
     expect(password).toMatch(/^\S{20}$/);
     expect(printed.stderr).toMatch(/WARNING \(development settings\)/);
+    // The notice says what the administrator is in Grafana, and that it is not Grafana's admin.
+    expect(printed.stdout).toMatch(/administrator "sso-admin"/);
+    expect(printed.stdout).toMatch(/its own account "sso-admin" \(sso-admin@localhost\), org role Admin on grafana/);
+    expect(printed.stdout).toMatch(/not Grafana's built-in "admin"/);
 
     const { stdout: ini } = await promisify(execFile)('node', ['server/cli.mjs', 'grafana-config'], { env });
     const iniPath = join(dir, 'grafana.ini');
@@ -72,12 +78,19 @@ describe('README quick start', () => {
     await waitForOutput(grafana, { stdout: /http:\/\/127\.0\.0\.1:\d+/ });
 
     const base = `http://127.0.0.1:${port}`;
-    const cookie = await signInWithForm(base, 'admin', password!);
+    const cookie = await signInWithForm(base, 'sso-admin', password!);
     const open = await openFromHome(base, cookie, 'grafana');
-    const token = new URL(open.headers.get('location')!).searchParams.get('auth_token')!;
+    const target = new URL(open.headers.get('location')!);
+    const token = target.searchParams.get('auth_token')!;
+    // The page the Open button leads to answers signed in (not a redirect to /login).
+    const page = await fetch(target, { redirect: 'manual' });
+    expect(page.status).toBe(200);
     const user = await fetch(`http://127.0.0.1:${grafanaPort}/api/user`, { headers: { 'X-JWT-Assertion': token } });
     expect(user.status).toBe(200);
-    expect(await user.json()).toMatchObject({ login: 'admin', orgRole: 'Viewer' });
+    expect(await user.json()).toMatchObject({ id: 2, login: 'sso-admin', email: 'sso-admin@localhost', orgRole: 'Admin', isGrafanaAdmin: false });
+    // Grafana's built-in admin is exactly as a fresh Grafana has it: not linked, not renamed, still Admin.
+    const users = (await (await fetch(`http://127.0.0.1:${grafanaPort}/__standin/users`)).json()) as unknown[];
+    expect(users[0]).toEqual({ id: 1, login: 'admin', email: 'admin@localhost', name: '', orgs: { 1: 'Admin' }, isGrafanaAdmin: true, linked: false });
     // The JSON-lines audit log records how the first admin came to be.
     expect(readFileSync(join(dir, 'audit.log'), 'utf8')).toMatch(/"type":"user_created".*"by":"first-start"/);
   });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { FIRST_ADMIN } from '../../server/bootstrap.ts';
 import { hashPassword } from '../../server/passwords.ts';
 import { openPostgresStore } from '../../server/store/postgres.ts';
 import type { Store } from '../../server/store/types.ts';
@@ -65,7 +66,7 @@ describe('two token servers on one PostgreSQL', () => {
     expect(keys).toHaveLength(1);
     expect(kids(await jwksOf(a.url))).toEqual([keys[0]!.kid]);
     expect(kids(await jwksOf(b.url))).toEqual([keys[0]!.kid]);
-    expect((await store.listUsers()).filter((u) => u.login === 'admin')).toHaveLength(1);
+    expect((await store.listUsers()).filter((u) => u.login === FIRST_ADMIN.login)).toHaveLength(1);
   });
 
   it('a session made on one server gets tokens from the other, and logging out on one ends it on both', async () => {

@@ -1,6 +1,6 @@
 /**
- * Who is making this request: Grafana's authn chain reduced to what matters here — the JWT client,
- * then anonymous access. There are no sessions: JWT auth is stateless, nothing is remembered between
+ * Who is making this request: Grafana's authn chain reduced to what matters here — a service-account
+ * token (`Authorization: Bearer glsa_…`), the JWT client, then anonymous access. There are no sessions: JWT auth is stateless, nothing is remembered between
  * requests and no cookie is ever set.
  *
  * JWT client, in Grafana's order:
@@ -17,10 +17,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthError } from './errors.ts';
 import { syncRoles } from './roles.ts';
+import type { ServiceAccount, ServiceAccounts } from './service-accounts.ts';
 import type { OrgRole, Settings } from './settings.ts';
 import { hasSubClaim, parseUnverified } from './token.ts';
 import type { GrafanaUser, UserStore } from './users.ts';
 import type { JwtVerifier } from './verify.ts';
+import type { VersionRules } from './versions.ts';
 
 export type TokenSource = 'header' | 'url';
 export type PathFn = (data: unknown) => unknown;
@@ -32,6 +34,8 @@ export interface AuthOutcome {
   /** user: JWT sign-in; anonymous: [auth.anonymous]; denied: nobody. */
   result: 'user' | 'anonymous' | 'denied';
   user?: GrafanaUser;
+  /** Set when a service-account token authenticated the request (then `user` is its row). */
+  serviceAccount?: ServiceAccount;
   anonymousRole?: OrgRole;
   /** Set when result is 'denied' (what the API answers), and on a failed JWT that fell through. */
   error?: AuthError;
@@ -42,6 +46,8 @@ export interface AuthDeps {
   settings: Settings;
   verifier: JwtVerifier | undefined;
   users: UserStore;
+  serviceAccounts: ServiceAccounts;
+  rules: VersionRules;
   paths: { role?: PathFn; username?: PathFn; email?: PathFn };
 }
 
@@ -69,12 +75,27 @@ export async function authenticate(
   query: URLSearchParams,
   deps: AuthDeps,
 ): Promise<AuthOutcome> {
+  const sa = serviceAccountClient(headers, deps.serviceAccounts);
+  if (sa?.result === 'user') return sa;
   const jwt = await jwtClient(headers, query, deps);
   if (jwt.result === 'user') return jwt;
   if (deps.settings.anonymous.enabled) {
     return { ...jwt, result: 'anonymous', anonymousRole: deps.settings.anonymous.orgRole };
   }
-  return { ...jwt, error: jwt.error ?? new AuthError('auth.unauthorized', jwt.detail ?? 'no credentials') };
+  const error = sa?.error ?? jwt.error ?? new AuthError('auth.unauthorized', jwt.detail ?? 'no credentials');
+  return { ...jwt, error, detail: sa?.detail ?? jwt.detail };
+}
+
+/** Tested only for `Authorization: Bearer glsa_…`; undefined when the request carries none. */
+function serviceAccountClient(headers: IncomingHttpHeaders, accounts: ServiceAccounts): AuthOutcome | undefined {
+  const token = /^Bearer (glsa_\S+)$/.exec(headers.authorization ?? '')?.[1];
+  if (!token) return undefined;
+  const account = accounts.find(token);
+  if (!account) {
+    const error = new AuthError('api-key.invalid', 'no service-account token like this');
+    return { tokenSource: null, jwt: 'absent', result: 'denied', error, detail: error.detail };
+  }
+  return { tokenSource: null, jwt: 'absent', result: 'user', user: account.user, serviceAccount: account };
 }
 
 async function jwtClient(
@@ -97,7 +118,7 @@ async function jwtClient(
   if (!found) return denied({ detail: 'no token' });
   const tokenSource = found.source;
 
-  const parsed = parseUnverified(found.token);
+  const parsed = parseUnverified(found.token, deps.rules);
   if (!hasSubClaim(parsed)) {
     const why = parsed ? 'sub missing or empty' : 'token does not parse (or alg/claim types not accepted)';
     return denied({ tokenSource, jwt: 'skipped', detail: `JWT client skipped: ${why}` });

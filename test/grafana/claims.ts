@@ -12,10 +12,9 @@
  */
 import { StandinConfigError } from './errors.ts';
 import { isObject } from './token.ts';
+import type { AudienceMode } from './versions.ts';
 
 export const LEEWAY_SECONDS = 60;
-
-export type AudienceMode = 'all' | 'any';
 
 export interface ClaimExpectations {
   iss: string;

@@ -1,23 +1,28 @@
 /**
  * Runs the Grafana stand-in out of process:
- *   tsx test/grafana/cli.ts --config path/to/grafana.ini [--port 3000] [--host 127.0.0.1] [--audience-mode all|any]
- * Prints the URL on stdout. Bad arguments: message on stderr, exit 2. grafana.ini that real Grafana
+ *   tsx test/grafana/cli.ts --config path/to/grafana.ini [--port 3000] [--host 127.0.0.1]
+ *                           [--grafana-version 12.x|main] [--empty]
+ * Prints the URL on stdout (and, on main, what Grafana would log at startup on stderr). Bad arguments: message on stderr, exit 2. grafana.ini that real Grafana
  * would refuse: message on stderr, exit 1.
  */
-import { startGrafanaStandin, StandinConfigError, type AudienceMode } from './standin.ts';
+import { DEFAULT_GRAFANA_VERSION, GRAFANA_VERSIONS, startGrafanaStandin, StandinConfigError, type GrafanaVersion } from './standin.ts';
+import { isGrafanaVersion } from './versions.ts';
 
-const USAGE =
-  'usage: grafana-standin --config <grafana.ini> [--port <0-65535>] [--host <address>] [--audience-mode all|any]';
+const USAGE = `usage: grafana-standin --config <grafana.ini> [--port <0-65535>] [--host <address>]
+                       [--grafana-version ${GRAFANA_VERSIONS.join('|')}] [--empty]
+  --grafana-version  the Grafana version line to model (default ${DEFAULT_GRAFANA_VERSION}, the newest release line)
+  --empty            start without Grafana's built-in admin (default: like a fresh Grafana, with it)`;
 
 interface CliArgs {
   config: string;
   port: number;
   host: string;
-  audienceMode: AudienceMode;
+  version: GrafanaVersion;
+  empty: boolean;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs | string {
-  const out: Partial<CliArgs> = { port: 3000, host: '127.0.0.1', audienceMode: 'all' };
+  const out: Partial<CliArgs> = { port: 3000, host: '127.0.0.1', version: DEFAULT_GRAFANA_VERSION, empty: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') ? (arg.split(/=(.*)/s) as [string, string]) : [arg, undefined];
@@ -42,12 +47,16 @@ function parseArgs(argv: readonly string[]): CliArgs | string {
         out.host = v;
         break;
       }
-      case '--audience-mode': {
+      case '--grafana-version': {
         const v = value();
-        if (v !== 'all' && v !== 'any') return `--audience-mode must be all or any, got ${v ?? 'nothing'}`;
-        out.audienceMode = v;
+        if (!isGrafanaVersion(v)) return `--grafana-version must be one of ${GRAFANA_VERSIONS.join(', ')}, got ${v ?? 'nothing'}`;
+        out.version = v;
         break;
       }
+      case '--empty':
+        if (inline !== undefined) return '--empty takes no value';
+        out.empty = true;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -74,8 +83,10 @@ async function main(): Promise<void> {
       iniPath: args.config,
       port: args.port,
       host: args.host,
-      audienceMode: args.audienceMode,
+      version: args.version,
+      empty: args.empty,
     });
+    for (const line of standin.startupLog) console.error(line);
     console.log(standin.url);
     const stop = () => void standin.close().finally(() => process.exit(0));
     process.once('SIGINT', stop);

@@ -20,6 +20,7 @@ export type AuthMessageId =
   | 'jwt.missing_claim'
   | 'jwt.invalid_role'
   | 'user.sync.signup-disabled'
+  | 'api-key.invalid'
   | 'auth.unauthorized';
 
 const PUBLIC: Record<AuthMessageId, { status: 401 | 403; message: string }> = {
@@ -27,6 +28,7 @@ const PUBLIC: Record<AuthMessageId, { status: 401 | 403; message: string }> = {
   'jwt.missing_claim': { status: 401, message: 'Missing mandatory claim in JWT' },
   'jwt.invalid_role': { status: 403, message: 'Invalid Role in claim' },
   'user.sync.signup-disabled': { status: 401, message: 'Sign up is disabled' },
+  'api-key.invalid': { status: 401, message: 'Invalid API key' },
   // No client authenticated the request at all (no token, JWT client skipped, no anonymous access).
   'auth.unauthorized': { status: 401, message: 'Unauthorized' },
 };

@@ -55,7 +55,7 @@ describe('§5 where the token is read', () => {
     const { grafana, valid } = await setup();
     expect((await call(grafana, '/api/user', { token: `Bearer ${valid}` })).status).toBe(200);
     expect((await call(grafana, '/api/user', { token: `bearer ${valid}` })).status).toBe(401);
-    expect((await call(grafana, '/api/user', { token: `Bearer  ${valid}` })).status).toBe(401);
+    // "Bearer  <jwt>" (two spaces) differs by version line: versions.test.ts.
     expect((await call(grafana, '/api/user', { urlToken: `Bearer ${valid}` })).status).toBe(200);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Chooses the one key source grafana.ini names and applies Grafana's startup checks: exactly one of
  * key_file, jwk_set_file, jwk_set_url; jwk_set_url over https unless app_mode = development;
- * jwk_set_file read (and fully parsed) once, now.
+ * jwk_set_file read (and fully parsed) once, now. A failed check throws StandinConfigError: on 12.x
+ * Grafana then does not start; on main it logs the error and runs with a key source that fails every
+ * token (startKeySource).
  */
 import { readFileSync } from 'node:fs';
 import type { Clock } from './clock.ts';
@@ -10,10 +12,36 @@ import { parseJwksDocument } from './jwk.ts';
 import { JwksUrlKeySource, StaticKeySource, type JwksFetchEvent, type KeySource } from './jwks-cache.ts';
 import { loadKeyFile } from './pem.ts';
 import type { Settings } from './settings.ts';
+import type { VersionRules } from './versions.ts';
+
+/** The key source, or on main a logged error and a source that refuses every token. */
+export function startKeySource(
+  settings: Settings,
+  clock: Clock,
+  rules: VersionRules,
+  log: (line: string) => void,
+  onFetch?: (event: JwksFetchEvent) => void,
+): KeySource {
+  try {
+    return createKeySource(settings, clock, rules, onFetch);
+  } catch (err) {
+    if (!(err instanceof StandinConfigError) || rules.keySourceError === 'refuse-start') throw err;
+    log(`level=error logger=jwt msg="failed to configure key set" error="${err.message}"`);
+    return new FailingKeySource(err.message);
+  }
+}
+
+class FailingKeySource implements KeySource {
+  constructor(private readonly why: string) {}
+  async keysFor(): Promise<never> {
+    throw new Error(`no usable key set (${this.why})`);
+  }
+}
 
 export function createKeySource(
   settings: Settings,
   clock: Clock,
+  rules: VersionRules,
   onFetch?: (event: JwksFetchEvent) => void,
 ): KeySource {
   const { keyFile, keyId, jwkSetFile, jwkSetUrl, cacheTtlMs } = settings.jwt;
@@ -33,7 +61,7 @@ export function createKeySource(
     );
   }
 
-  if (keyFile) return new StaticKeySource([loadKeyFile(keyFile, keyId)]);
+  if (keyFile) return new StaticKeySource([loadKeyFile(keyFile, keyId, rules)]);
 
   if (jwkSetFile) {
     try {

@@ -1,14 +1,15 @@
 /**
  * `key_file`: Grafana reads the first PEM block and accepts these block types only. A file without a PEM
  * block (e.g. a raw HMAC secret, the widely copied recipe) stops Grafana from starting. A private-key PEM
- * loads (<= 12.x), but no token can then be verified with it.
+ * loads on 12.x, but no token can then be verified with it; main refuses it.
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StandinConfigError } from './errors.ts';
 import type { VerificationKey } from './jwk.ts';
+import type { VersionRules } from './versions.ts';
 
-export function loadKeyFile(path: string, keyId: string): VerificationKey {
+export function loadKeyFile(path: string, keyId: string, rules: VersionRules): VerificationKey {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -37,6 +38,9 @@ export function loadKeyFile(path: string, keyId: string): VerificationKey {
       case 'PRIVATE KEY':
       case 'RSA PRIVATE KEY':
       case 'EC PRIVATE KEY':
+        if (rules.privateKeyPem === 'refuse') {
+          throw new StandinConfigError('[auth.jwt] key_file', `${path} holds a private key; a public key is required`);
+        }
         return { kid: keyId, kind: 'asymmetric', key: createPrivateKey({ key: pem, format: 'pem' }), canVerify: false };
       default:
         throw new StandinConfigError('[auth.jwt] key_file', `unknown pem block type "${type}" in ${path}`);

@@ -2,16 +2,20 @@
  * The stand-in's HTTP routes. Every request that reaches a Grafana route is authenticated afresh (no
  * sessions), answered like Grafana answers, recorded in `requests` and announced on `events`.
  *
- * - /api/...: 401/403 JSON `{messageId, message}` when nobody is authenticated.
- * - pages (/, /d/:uid, /d/:uid/:slug): the page when authenticated, else 302 /login.
+ * - /api/...: api.ts; 401/403 JSON `{messageId, message}` when nobody is authenticated.
+ * - every other path is a page of Grafana's single-page app: 200 with the app when signed in (an
+ *   unknown dashboard uid too: "not found" is drawn by the frontend), else 302 /login.
  * - /login: 302 / when a JWT signs the request in (it lasts that one request), else the login page.
- * - /__standin/...: TEST-ONLY controls that real Grafana does not have (clock, request log).
+ * - /__standin/...: TEST-ONLY controls that real Grafana does not have (clock, request log, users).
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiRoute, DASHBOARDS, publicApiRoute } from './api.ts';
 import { authenticate, type AuthDeps, type AuthOutcome, type TokenSource } from './auth.ts';
 import type { Clock } from './clock.ts';
 import { renderDashboardPage, renderLoginPage } from './page.ts';
+import { redirect, sendHtml, sendJson } from './reply.ts';
+import { mainOrgRole } from './users.ts';
 
 export interface RequestRecord {
   method: string;
@@ -32,19 +36,6 @@ export interface RequestRecord {
   /** Stand-in clock time in ms (moves with clock.advanceSeconds()). */
   clockTime: number;
 }
-
-export interface Dashboard {
-  uid: string;
-  title: string;
-  tags: string[];
-}
-
-export const DASHBOARDS: readonly Dashboard[] = [
-  { uid: 'node-exporter', title: 'Node Exporter Full', tags: ['linux', 'hosts'] },
-  { uid: 'http-latency', title: 'HTTP Latency', tags: ['http', 'slo'] },
-  { uid: 'postgres-overview', title: 'PostgreSQL Overview', tags: ['database'] },
-  { uid: 'token-server', title: 'Token Server', tags: ['sso', 'jwt'] },
-];
 
 export interface ServerContext {
   auth: AuthDeps;
@@ -70,19 +61,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   const method = req.method ?? 'GET';
 
   if (path.startsWith('/__standin/')) return testControls(req, res, ctx, path, method);
+  const api = { users: ctx.auth.users, rules: ctx.auth.rules };
+  if (path.startsWith('/api/') && publicApiRoute(res, path, method, api) !== undefined) return;
 
-  const kind: RequestRecord['kind'] | undefined = path.startsWith('/api/')
-    ? 'api'
-    : path === '/login'
-      ? 'login'
-      : isPageRoute(path)
-        ? 'page'
-        : undefined;
-  if (!kind) return sendText(res, 404, 'Not found');
-
+  const kind: RequestRecord['kind'] = path.startsWith('/api/') ? 'api' : path === '/login' ? 'login' : 'page';
   const outcome = await authenticate(req.headers, url.searchParams, ctx.auth);
   let status: number;
-  if (kind === 'api') status = apiRoute(res, path, method, url, outcome);
+  if (kind === 'api') status = apiRoute(res, path, method, url, outcome, api);
   else if (kind === 'login') status = loginRoute(res, outcome);
   else status = pageRoute(res, path, outcome, ctx.auth.settings.jwt.headerName);
 
@@ -102,54 +87,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   if (outcome.detail) record.detail = outcome.detail;
   if (outcome.user) {
     record.login = outcome.user.login;
-    record.orgRole = outcome.user.orgRole;
+    record.orgRole = mainOrgRole(outcome.user);
   } else if (outcome.anonymousRole) {
     record.orgRole = outcome.anonymousRole;
   }
   ctx.requests.push(record);
   ctx.events.emit('request', record);
   if (kind === 'api') ctx.events.emit('api', record);
-}
-
-function isPageRoute(path: string): boolean {
-  return path === '/' || /^\/d\/[^/]+(?:\/[^/]+)?\/?$/.test(path);
-}
-
-function apiRoute(res: ServerResponse, path: string, method: string, url: URL, outcome: AuthOutcome): number {
-  if (outcome.result === 'denied') {
-    const error = outcome.error;
-    const status = error?.status ?? 401;
-    sendJson(res, status, error ? error.toJSON() : { messageId: 'auth.unauthorized', message: 'Unauthorized' });
-    return status;
-  }
-  const user = outcome.user;
-  const orgRole = user?.orgRole ?? outcome.anonymousRole ?? 'Viewer';
-
-  if (method === 'GET' && path === '/api/user') {
-    sendJson(res, 200, {
-      id: user?.id ?? 0,
-      login: user?.login ?? '',
-      email: user?.email ?? '',
-      name: user?.name ?? '',
-      orgRole,
-      isGrafanaAdmin: user?.isGrafanaAdmin ?? false,
-      isAnonymous: !user,
-    });
-    return 200;
-  }
-  if (method === 'GET' && path === '/api/search') {
-    const query = (url.searchParams.get('query') ?? '').toLowerCase();
-    // Role None can see nothing.
-    const visible = orgRole === 'None' ? [] : DASHBOARDS.filter((d) => d.title.toLowerCase().includes(query));
-    sendJson(
-      res,
-      200,
-      visible.map((d) => ({ uid: d.uid, title: d.title, tags: d.tags, type: 'dash-db', url: `/d/${d.uid}/${slug(d.title)}` })),
-    );
-    return 200;
-  }
-  sendJson(res, 404, { message: 'Not found' });
-  return 404;
 }
 
 function loginRoute(res: ServerResponse, outcome: AuthOutcome): number {
@@ -167,14 +111,21 @@ function pageRoute(res: ServerResponse, path: string, outcome: AuthOutcome, head
     redirect(res, '/login');
     return 302;
   }
-  const uid = /^\/d\/([^/]+)/.exec(path)?.[1];
-  const dashboard = uid ? DASHBOARDS.find((d) => d.uid === decodeURIComponent(uid)) : undefined;
-  if (uid && !dashboard) {
-    sendHtml(res, 404, renderDashboardPage({ headerName, title: 'Dashboard not found', dashboardUid: uid }));
-    return 404;
-  }
-  sendHtml(res, 200, renderDashboardPage({ headerName, title: dashboard?.title ?? 'Home', dashboardUid: dashboard?.uid }));
+  // The app is served for every page path; which page it draws is the frontend's business.
+  const raw = /^\/d\/([^/]+)/.exec(path)?.[1];
+  const uid = raw === undefined ? undefined : decodeOrKeep(raw);
+  const dashboard = uid ? DASHBOARDS.find((d) => d.uid === uid) : undefined;
+  const title = dashboard?.title ?? (uid ? 'Dashboard not found' : 'Home');
+  sendHtml(res, 200, renderDashboardPage({ headerName, title, dashboardUid: uid }));
   return 200;
+}
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 async function testControls(
@@ -200,6 +151,18 @@ async function testControls(
     return sendJson(res, 200, clockState(ctx.clock));
   }
   if (path === '/__standin/requests' && method === 'GET') return sendJson(res, 200, ctx.requests);
+  if (path === '/__standin/users' && method === 'GET') {
+    const users = ctx.auth.users.all().map((u) => ({
+      id: u.id,
+      login: u.login,
+      email: u.email,
+      name: u.name,
+      orgs: Object.fromEntries(u.orgs),
+      isGrafanaAdmin: u.isGrafanaAdmin,
+      linked: u.authId !== undefined,
+    }));
+    return sendJson(res, 200, users);
+  }
   return sendJson(res, 404, { message: 'unknown stand-in control' });
 }
 
@@ -219,28 +182,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(data));
     req.on('error', reject);
   });
-}
-
-function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(html);
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(text);
-}
-
-function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' });
-  res.end();
 }

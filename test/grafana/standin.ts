@@ -1,35 +1,40 @@
 /**
  * The Grafana stand-in's programmatic API.
  *
- *   const grafana = await startGrafanaStandin({ ini: '[auth.jwt]\nenabled = true\n…' });
+ *   const grafana = await startGrafanaStandin({ ini: '[auth.jwt]\nenabled = true\n…', version: '12.x' });
  *   await fetch(`${grafana.url}/api/user`, { headers: { 'X-JWT-Assertion': token } });
  *   grafana.clock.advanceSeconds(301); grafana.requests; grafana.events.on('api', …); await grafana.close();
  *
- * Startup applies the checks that would stop real Grafana from starting and rejects with a
- * StandinConfigError naming the setting.
+ * It models one Grafana version line (versions.ts) and starts like a fresh Grafana, with the built-in
+ * admin (`empty: true` starts without). Startup applies the checks that would stop that Grafana from
+ * starting and rejects with a StandinConfigError naming the setting; what that version only logs is in
+ * `startupLog`.
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PathFn } from './auth.ts';
-import { parseExpectClaims, type AudienceMode } from './claims.ts';
+import { parseExpectClaims } from './claims.ts';
 import { createClock, type Clock } from './clock.ts';
 import { StandinConfigError } from './errors.ts';
 import { parseIni } from './ini.ts';
 import { compilePath, UnsupportedPathError } from './jmespath.ts';
 import type { JwksFetchEvent } from './jwks-cache.ts';
-import { createKeySource } from './key-sources.ts';
+import { startKeySource } from './key-sources.ts';
 import { createRequestHandler, type RequestRecord } from './server.ts';
+import { ServiceAccounts } from './service-accounts.ts';
 import { readSettings, type Settings } from './settings.ts';
-import { UserStore } from './users.ts';
+import { BUILT_IN_ADMIN, UserStore } from './users.ts';
 import { JwtVerifier } from './verify.ts';
+import { DEFAULT_GRAFANA_VERSION, versionRules, type GrafanaVersion, type VersionRules } from './versions.ts';
 
 export { StandinConfigError } from './errors.ts';
 export type { RequestRecord } from './server.ts';
 export type { GrafanaUser } from './users.ts';
 export type { Clock } from './clock.ts';
-export type { AudienceMode } from './claims.ts';
+export type { GrafanaVersion } from './versions.ts';
+export { GRAFANA_VERSIONS, DEFAULT_GRAFANA_VERSION } from './versions.ts';
 
 export interface StandinOptions {
   /** grafana.ini text. */
@@ -40,8 +45,10 @@ export interface StandinOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** How expect_claims `aud` is matched: 'all' (<= 12.x, default) or 'any' (era D). */
-  audienceMode?: AudienceMode;
+  /** The Grafana version line to model: '12.x' (default, the newest release line) or 'main' (era D). */
+  version?: GrafanaVersion;
+  /** Start without Grafana's built-in admin (default: like a fresh Grafana, with it). */
+  empty?: boolean;
   /** Inject a clock (default: real time, movable with advanceSeconds()). */
   clock?: Clock;
 }
@@ -52,8 +59,12 @@ export interface StandinOptions {
  */
 export interface StandinApp {
   settings: Settings;
+  rules: VersionRules;
   clock: Clock;
   users: UserStore;
+  serviceAccounts: ServiceAccounts;
+  /** What Grafana would have logged at startup (main: a bad key source). */
+  startupLog: string[];
   requests: RequestRecord[];
   events: EventEmitter;
   handler: ReturnType<typeof createRequestHandler>;
@@ -80,16 +91,22 @@ export function createStandinApp(options: StandinOptions = {}): StandinApp {
   const settings = readSettings(parseIni(text));
   const clock = options.clock ?? createClock();
   const events = new EventEmitter();
+  const rules = versionRules(options.version ?? DEFAULT_GRAFANA_VERSION);
   const users = new UserStore();
+  if (!options.empty) users.add(BUILT_IN_ADMIN);
+  const serviceAccounts = new ServiceAccounts(users);
   const requests: RequestRecord[] = [];
+  const startupLog: string[] = [];
 
   let verifier: JwtVerifier | undefined;
   const paths: { role?: PathFn; username?: PathFn; email?: PathFn } = {};
   if (settings.jwt.enabled) {
     // Grafana's order: claim expectations, then the key set.
     const expect = parseExpectClaims(settings.jwt.expectClaims);
-    const keys = createKeySource(settings, clock, (e: JwksFetchEvent) => events.emit('jwks-fetch', e));
-    verifier = new JwtVerifier(keys, expect, clock, options.audienceMode ?? 'all');
+    const keys = startKeySource(settings, clock, rules, (line) => startupLog.push(line), (e: JwksFetchEvent) =>
+      events.emit('jwks-fetch', e),
+    );
+    verifier = new JwtVerifier(keys, expect, clock, rules);
     const compile = (setting: string, path: string): PathFn | undefined => {
       if (path === '') return undefined;
       try {
@@ -107,8 +124,9 @@ export function createStandinApp(options: StandinOptions = {}): StandinApp {
     if (email) paths.email = email;
   }
 
-  const handler = createRequestHandler({ auth: { settings, verifier, users, paths }, clock, requests, events });
-  return { settings, clock, users, requests, events, handler };
+  const auth = { settings, verifier, users, serviceAccounts, rules, paths };
+  const handler = createRequestHandler({ auth, clock, requests, events });
+  return { settings, rules, clock, users, serviceAccounts, startupLog, requests, events, handler };
 }
 
 export async function startGrafanaStandin(options: StandinOptions = {}): Promise<GrafanaStandin> {

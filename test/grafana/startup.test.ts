@@ -4,13 +4,16 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportPKCS8, exportSPKI, importJWK, type JWK } from 'jose';
+import { exportSPKI, importJWK, type JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, claims, harness, iniText, JWT_INVALID, makeKey, sign } from './helpers.ts';
 import { StandinConfigError, startGrafanaStandin } from './standin.ts';
 
 const h = harness();
 afterEach(() => h.cleanup());
+
+// Refusing to start over a bad key source is 12.x's rule; versions.test.ts has main's (logged instead).
+const V12 = { version: '12.x' } as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'grafana-standin-'));
 let n = 0;
@@ -23,13 +26,13 @@ const writeTemp = (content: string, ext = 'txt') => {
 describe('§1 exactly one key source', () => {
   it('§1 refuses to start with no key source', async () => {
     const ini = iniText({});
-    await expect(startGrafanaStandin({ ini })).rejects.toThrow(/key set for jwt verification is not configured/);
-    await expect(startGrafanaStandin({ ini })).rejects.toBeInstanceOf(StandinConfigError);
+    await expect(startGrafanaStandin({ ...V12, ini })).rejects.toThrow(/key set for jwt verification is not configured/);
+    await expect(startGrafanaStandin({ ...V12, ini })).rejects.toBeInstanceOf(StandinConfigError);
   });
 
   it('§1 refuses to start with two key sources', async () => {
     const ini = iniText({ jwk_set_url: 'https://sso.example.test/jwks.json', jwk_set_file: '/tmp/x.json' });
-    await expect(startGrafanaStandin({ ini })).rejects.toThrow(/ambiguous.*jwk_set_file, jwk_set_url/);
+    await expect(startGrafanaStandin({ ...V12, ini })).rejects.toThrow(/ambiguous.*jwk_set_file, jwk_set_url/);
   });
 
   it('§1 no key checks when [auth.jwt] is disabled (Grafana starts, tokens are ignored)', async () => {
@@ -52,7 +55,7 @@ describe('§1 exactly one key source', () => {
 describe('§1 jwk_set_url', () => {
   it('§1 jwk_set_url must be https unless app_mode = development', async () => {
     const ini = iniText({ jwk_set_url: 'http://127.0.0.1:1/jwks.json' }).replace('app_mode = development', 'app_mode = production');
-    await expect(startGrafanaStandin({ ini })).rejects.toThrow(/jwk_set_url.*https/);
+    await expect(startGrafanaStandin({ ...V12, ini })).rejects.toThrow(/jwk_set_url.*https/);
     const dev = await h.standin({ ini: iniText({ jwk_set_url: 'http://127.0.0.1:1/jwks.json' }) });
     expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const https = await h.standin({ ini: iniText({ jwk_set_url: 'https://sso.example.test/jwks.json' }).replace('app_mode = development', '') });
@@ -90,11 +93,11 @@ describe('§1 §2 jwk_set_file', () => {
     const key = await makeKey();
     const x25519: JWK = { kty: 'OKP', crv: 'X25519', x: Buffer.alloc(32, 9).toString('base64url'), kid: 'enc' };
     const path = writeTemp(JSON.stringify({ keys: [key.jwk, x25519] }), 'json');
-    await expect(startGrafanaStandin({ ini: iniText({ jwk_set_file: path }) })).rejects.toThrow(/jwk_set_file.*X25519/);
+    await expect(startGrafanaStandin({ ...V12, ini: iniText({ jwk_set_file: path }) })).rejects.toThrow(/jwk_set_file.*X25519/);
   });
 
   it('§1 a missing jwk_set_file stops Grafana from starting', async () => {
-    await expect(startGrafanaStandin({ ini: iniText({ jwk_set_file: join(dir, 'missing.json') }) })).rejects.toThrow(
+    await expect(startGrafanaStandin({ ...V12, ini: iniText({ jwk_set_file: join(dir, 'missing.json') }) })).rejects.toThrow(
       /jwk_set_file/,
     );
   });
@@ -130,20 +133,12 @@ describe('§1 §2 key_file (+ key_id)', () => {
 
   it('§2 a raw HMAC secret in key_file stops Grafana from starting', async () => {
     const path = writeTemp('my-very-secret-shared-hmac-key-0123456789');
-    await expect(startGrafanaStandin({ ini: iniText({ key_file: path }) })).rejects.toThrow(/key_file.*pem/i);
-  });
-
-  it('§2 a private-key PEM loads, but every token then fails (<= 12.x)', async () => {
-    const key = await makeKey('ES256', null);
-    const path = writeTemp(await exportPKCS8(key.privateKey as CryptoKey), 'pem');
-    const grafana = await h.standin({ ini: iniText({ key_file: path }) });
-    expect(await call(grafana, '/api/user', { token: await sign(key) })).toMatchObject({ status: 401, body: JWT_INVALID });
-    expect(grafana.requests[0]?.detail).toMatch(/private key/);
+    await expect(startGrafanaStandin({ ...V12, ini: iniText({ key_file: path }) })).rejects.toThrow(/key_file.*pem/i);
   });
 
   it('§2 a PEM block of another type (CERTIFICATE) stops Grafana from starting', async () => {
     const path = writeTemp('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'pem');
-    await expect(startGrafanaStandin({ ini: iniText({ key_file: path }) })).rejects.toThrow(/unknown pem block type "CERTIFICATE"/);
+    await expect(startGrafanaStandin({ ...V12, ini: iniText({ key_file: path }) })).rejects.toThrow(/unknown pem block type "CERTIFICATE"/);
   });
 });
 

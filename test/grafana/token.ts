@@ -4,15 +4,13 @@
  * Grafana calls this twice: once in the JWT client's Test() (HasSubClaim: if the token does not parse,
  * its registered claims do not decode, or `sub` is not a non-empty string, the JWT client is SKIPPED and
  * the request falls through to the next client — anonymous or nothing), and once in Verify().
- * Consequences worth knowing: a token with alg `none` or RS384, a numeric `iss`, a string `exp`, a
- * numeric `jti` never reaches signature checking; it is treated like no token at all.
+ * Consequences worth knowing: a token with a numeric `iss`, a string `exp`, a numeric `jti`, a repeated
+ * top-level member, or (main only) alg `none` or RS384 never reaches signature checking; it is treated
+ * like no token at all. Which algorithms parse and whether whitespace is stripped depend on the
+ * version line (versions.ts).
  */
-
-/** Era D's allow-list (go-jose v4 ParseSigned): no `none`, and RS384 is missing. */
-export const ALLOWED_ALGORITHMS: readonly string[] = [
-  'EdDSA', 'HS256', 'HS384', 'HS512', 'RS256', 'RS512',
-  'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512',
-];
+import { duplicateMember } from './json-members.ts';
+import type { VersionRules } from './versions.ts';
 
 export interface ParsedToken {
   /** The compact token after Grafana's sanitizeJWT (every '=' removed). */
@@ -21,25 +19,30 @@ export interface ParsedToken {
   /** '' when the header has no kid. */
   kid: string;
   claims: Record<string, unknown>;
+  /** A member name repeated inside a claim: parses, but fails verification (json-members.ts). */
+  nestedDuplicate: boolean;
 }
 
 /** Returns undefined where go-jose would return an error. */
-export function parseUnverified(raw: string): ParsedToken | undefined {
-  // Grafana strips base64 padding anywhere in the token before parsing.
-  const compact = raw.replaceAll('=', '');
+export function parseUnverified(raw: string, rules: VersionRules): ParsedToken | undefined {
+  // Grafana strips base64 padding anywhere in the token before parsing; go-jose v3 also whitespace.
+  let compact = raw.replaceAll('=', '');
+  if (rules.stripWhitespace) compact = compact.replace(/\s/g, '');
   const parts = compact.split('.');
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
   if (![h, p, s].every((part) => /^[A-Za-z0-9_-]*$/.test(part))) return undefined;
 
   const header = decodeJson(h);
-  if (!isObject(header)) return undefined;
-  if (typeof header.alg !== 'string' || !ALLOWED_ALGORITHMS.includes(header.alg)) return undefined;
-  if (header.kid !== undefined && typeof header.kid !== 'string') return undefined;
+  if (!header || !isObject(header.value) || header.duplicate) return undefined;
+  const { alg, kid } = header.value;
+  if (typeof alg !== 'string' || !rules.parseAlgorithms.includes(alg)) return undefined;
+  if (kid !== undefined && typeof kid !== 'string') return undefined;
 
-  const claims = decodeJson(p);
-  if (!isObject(claims) || !registeredClaimsDecode(claims)) return undefined;
-  return { compact, alg: header.alg, kid: (header.kid as string | undefined) ?? '', claims };
+  const payload = decodeJson(p);
+  if (!payload || !isObject(payload.value) || payload.duplicate === 'top') return undefined;
+  if (!registeredClaimsDecode(payload.value)) return undefined;
+  return { compact, alg, kid: kid ?? '', claims: payload.value, nestedDuplicate: payload.duplicate === 'nested' };
 }
 
 /** Grafana's HasSubClaim: parses, and `sub` is a non-empty string. */
@@ -67,9 +70,10 @@ function registeredClaimsDecode(claims: Record<string, unknown>): boolean {
   );
 }
 
-function decodeJson(part: string): unknown {
+function decodeJson(part: string): { value: unknown; duplicate: 'top' | 'nested' | undefined } | undefined {
+  const text = Buffer.from(part, 'base64url').toString('utf8');
   try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return { value: JSON.parse(text), duplicate: duplicateMember(text) };
   } catch {
     return undefined;
   }

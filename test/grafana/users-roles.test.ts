@@ -22,7 +22,7 @@ describe('§4 roles', () => {
   it('§4 roles are case-sensitive: "admin" is invalid (strict: 403 jwt.invalid_role)', async () => {
     const { res, grafana } = await userAs({}, { role: 'admin' });
     expect(res).toMatchObject({ status: 403, body: INVALID_ROLE });
-    expect(grafana.users.all()).toHaveLength(0);
+    expect(grafana.users.all().map((u) => u.login)).toEqual(['admin']); // only the built-in admin
   });
 
   it('§4 a missing role in strict mode: 403; on a page route: 302 /login', async () => {
@@ -54,7 +54,7 @@ describe('§4 roles', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ role: 'Admin' })) })).body).toMatchObject({ orgRole: 'Admin' });
     const res = await call(grafana, '/api/user', { token: await sign(key, claims({ role: 'superuser' })) });
     expect(res).toMatchObject({ status: 200, body: { orgRole: 'Editor' } });
-    expect(grafana.users.all()).toHaveLength(1);
+    expect(grafana.users.all().map((u) => u.login)).toEqual(['admin', 'alice']);
   });
 
   it('§4 GrafanaAdmin with allow_assign_grafana_admin: org Admin + server admin; any other role clears it', async () => {
@@ -101,7 +101,7 @@ describe('§4 users', () => {
       token: await sign(key, claims({ login: 'alice2', email: 'alice.new@example.test', name: 'Alice New' })),
     });
     expect(second.body).toMatchObject({ id: (first.body as { id: number }).id, login: 'alice2', email: 'alice.new@example.test', name: 'Alice New' });
-    expect(grafana.users.all()).toHaveLength(1);
+    expect(grafana.users.all().map((u) => u.login)).toEqual(['admin', 'alice2']);
   });
 
   it('§4 takeover: a JWT whose email matches an existing local account signs in as that account', async () => {

@@ -5,27 +5,27 @@
  */
 import { compactVerify } from 'jose';
 import type { Clock } from './clock.ts';
-import { validateClaims, type AudienceMode, type ClaimExpectations } from './claims.ts';
+import { validateClaims, type ClaimExpectations } from './claims.ts';
 import type { VerificationKey } from './jwk.ts';
 import type { KeySource } from './jwks-cache.ts';
 import { isObject, type ParsedToken } from './token.ts';
+import type { VersionRules } from './versions.ts';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
 }
-
-/** go-jose v4 refuses HMAC keys shorter than the hash output. */
-const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
 
 export class JwtVerifier {
   constructor(
     private readonly keys: KeySource,
     private readonly expect: ClaimExpectations,
     private readonly clock: Clock,
-    private readonly audienceMode: AudienceMode,
+    private readonly rules: VersionRules,
   ) {}
 
   async verify(token: ParsedToken): Promise<Record<string, unknown>> {
+    // 12.x parses `none`; no key verifies it.
+    if (token.alg === 'none') throw new VerifyError('alg none: unexpected signature algorithm');
     let candidates: VerificationKey[];
     try {
       candidates = await this.keys.keysFor(token.kid);
@@ -38,16 +38,17 @@ export class JwtVerifier {
     const reasons: string[] = [];
     for (const key of candidates) {
       try {
-        claims = await verifyWithKey(token, key);
+        claims = await verifyWithKey(token, key, this.rules);
         break;
       } catch (err) {
         reasons.push((err as Error).message);
       }
     }
     if (!claims) throw new VerifyError(`signature not verified: ${reasons.join('; ')}`);
+    if (token.nestedDuplicate) throw new VerifyError('claims repeat a member name inside a claim');
 
     try {
-      validateClaims(claims, this.expect, this.clock.now(), this.audienceMode);
+      validateClaims(claims, this.expect, this.clock.now(), this.rules.audience);
     } catch (err) {
       throw new VerifyError((err as Error).message);
     }
@@ -55,12 +56,12 @@ export class JwtVerifier {
   }
 }
 
-async function verifyWithKey(token: ParsedToken, key: VerificationKey): Promise<Record<string, unknown>> {
+async function verifyWithKey(token: ParsedToken, key: VerificationKey, rules: VersionRules): Promise<Record<string, unknown>> {
   if (!key.canVerify) throw new Error('key is a private key; go-jose cannot verify with it');
   const isHmacAlg = token.alg.startsWith('HS');
   if (isHmacAlg !== (key.kind === 'hmac')) throw new Error(`alg ${token.alg} does not fit a ${key.kind} key`);
   if (isHmacAlg) {
-    const min = HMAC_MIN_BYTES[token.alg] ?? Infinity;
+    const min = rules.hmacMinBytes[token.alg] ?? Infinity;
     if ((key.key as Uint8Array).length < min) throw new Error(`${token.alg} key shorter than ${min} bytes`);
   }
   const { payload } = await compactVerify(token.compact, key.key, { algorithms: [token.alg] });

@@ -54,4 +54,17 @@ describe('generated Grafana settings (docs/grafana-jwt.md#recommended)', () => {
     expect(d.warnings.join(' ')).toMatch(/not https/);
     expect(d.ini).toMatch(/# WARNING: .*not https/);
   });
+
+  it('both forms carry the warning about existing accounts: linked by email, role set on every request, preflight first', () => {
+    for (const text of [s.ini, s.env]) {
+      const comment = text.split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s*/, '')).join(' ');
+      expect(comment).toMatch(/WARNING \(existing accounts\)/);
+      expect(comment).toMatch(/linked by email, then login/);
+      expect(comment).toMatch(/role sync sets its org role from the token on every request/);
+      expect(comment).toMatch(/demoted/);
+      expect(comment).toMatch(/grafana-preflight <instance>/);
+    }
+    // Comments only: the settings themselves are unchanged.
+    expect(s.ini.split('\n').filter((l) => !l.startsWith('#') && l.includes('preflight'))).toEqual([]);
+  });
 });

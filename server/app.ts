@@ -54,7 +54,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     audit,
     log,
     sessions: new Sessions(store, clock, {
-      secure: config.publicUrl.startsWith('https://'),
+      secure: config.derived.https,
+      cookieName: config.derived.cookies.session,
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionAbsoluteHours * 3600_000,
     }),
@@ -135,7 +136,7 @@ function securityHeaders(config: Config): RequestHandler {
       'Referrer-Policy': 'no-referrer',
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
-    if (config.publicUrl.startsWith('https://')) res.set('Strict-Transport-Security', 'max-age=31536000');
+    if (config.derived.https) res.set('Strict-Transport-Security', 'max-age=31536000');
     next();
   };
 }

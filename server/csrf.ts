@@ -15,8 +15,8 @@ export function sameToken(a: unknown, b: string | undefined): boolean {
  * Before sign-in there is no session to hold a CSRF token, so the login form uses a double-submit
  * cookie: a random value in an HttpOnly, SameSite cookie that the form must echo.
  */
-export function loginCsrfToken(req: Request, res: Response, secure: boolean): string {
-  const name = loginCsrfCookie(secure);
+export function loginCsrfToken(req: Request, res: Response, cookie: { name: string; secure: boolean }): string {
+  const { name, secure } = cookie;
   let token = readCookie(req, name);
   if (!token || !/^[\w-]{20,64}$/.test(token)) {
     token = randomBytes(24).toString('base64url');
@@ -24,8 +24,6 @@ export function loginCsrfToken(req: Request, res: Response, secure: boolean): st
   }
   return token;
 }
-
-export const loginCsrfCookie = (secure: boolean) => (secure ? '__Host-grafana_sso_login_csrf' : 'grafana_sso_login_csrf');
 
 /** Browsers send Origin on every form POST; one that is not this server means a cross-site post. */
 export function checkFormOrigin(req: Request, publicUrl: string): void {

@@ -19,9 +19,9 @@ export class Sessions {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly o: { secure: boolean; idleMs: number; absoluteMs: number },
+    private readonly o: { secure: boolean; cookieName: string; idleMs: number; absoluteMs: number },
   ) {
-    this.cookieName = o.secure ? '__Host-grafana_sso_session' : 'grafana_sso_session';
+    this.cookieName = o.cookieName;
   }
 
   /** A brand-new session (sign-in always gets a new id, so a planted cookie is worthless). */

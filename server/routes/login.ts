@@ -1,6 +1,6 @@
 import express, { Router, type Request } from 'express';
 import type { Context } from '../context.ts';
-import { checkFormOrigin, loginCsrfCookie, loginCsrfToken, sameToken } from '../csrf.ts';
+import { checkFormOrigin, loginCsrfToken, sameToken } from '../csrf.ts';
 import { readCookie } from '../cookies.ts';
 import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
 import { isSafePath } from '../grant.ts';
@@ -11,7 +11,7 @@ const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit:
 /** Sign-in and sign-out pages: plain HTML forms, CSRF-protected, throttled. */
 export function loginRoutes(ctx: Context): Router {
   const router = Router();
-  const secure = ctx.config.publicUrl.startsWith('https://');
+  const csrfCookie = { name: ctx.config.derived.cookies.loginCsrf, secure: ctx.config.derived.https };
   const returnToOf = (v: unknown) => (isSafePath(v) ? v : '/');
   const field = (req: Request, name: string): string => {
     const v = (req.body as Record<string, unknown> | undefined)?.[name];
@@ -24,7 +24,7 @@ export function loginRoutes(ctx: Context): Router {
       res.redirect(303, returnTo);
       return;
     }
-    res.set('Cache-Control', 'no-store').type('html').send(loginPage({ csrf: loginCsrfToken(req, res, secure), returnTo }));
+    res.set('Cache-Control', 'no-store').type('html').send(loginPage({ csrf: loginCsrfToken(req, res, csrfCookie), returnTo }));
   });
 
   router.post('/login', form, async (req, res) => {
@@ -34,9 +34,9 @@ export function loginRoutes(ctx: Context): Router {
     const password = field(req, 'password');
     const returnTo = returnToOf(field(req, 'return_to'));
     const again = (status: number, error: string) =>
-      res.status(status).send(loginPage({ csrf: loginCsrfToken(req, res, secure), returnTo, login, error }));
+      res.status(status).send(loginPage({ csrf: loginCsrfToken(req, res, csrfCookie), returnTo, login, error }));
 
-    if (!sameToken(field(req, 'csrf'), readCookie(req, loginCsrfCookie(secure)))) {
+    if (!sameToken(field(req, 'csrf'), readCookie(req, csrfCookie.name))) {
       return again(403, 'The sign-in form expired. Please try again.');
     }
     if (!login || !password || login.length > 200 || password.length > 1024) {

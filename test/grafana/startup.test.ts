@@ -180,6 +180,23 @@ describe('cli.ts', () => {
     const badPort = await runCli(['--config', 'x.ini', '--port', 'http']);
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toMatch(/--port must be an integer/);
+    const badVersion = await runCli(['--config', 'x.ini', '--grafana-version', '11.6']);
+    expect(badVersion.code).toBe(2);
+    expect(badVersion.stderr).toMatch(/--grafana-version must be one of 12\.x, main, got 11\.6/);
+  });
+
+  it('--grafana-version main logs a bad key source and serves; --empty starts without the built-in admin', async () => {
+    const ini = writeTemp(iniText({ jwk_set_url: 'https://a.test/j', jwk_set_file: '/x.json' }), 'ini');
+    const r = await runCli(['--config', ini, '--port', '0', '--grafana-version', 'main', '--empty']);
+    try {
+      const url = r.stdout.trim();
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      // Started despite the bad key source (its log line goes to stderr; versions.test.ts checks it).
+      expect(await (await fetch(`${url}/api/health`)).json()).toMatchObject({ version: '12.4.0-pre' });
+      expect(await (await fetch(`${url}/__standin/users`)).json()).toEqual([]);
+    } finally {
+      r.child.kill('SIGTERM');
+    }
   });
 
   it('a grafana.ini Grafana would refuse: message and exit 1', async () => {

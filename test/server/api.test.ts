@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { requestToken, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
@@ -52,8 +52,12 @@ describe('token API over HTTP', () => {
     const minted = (await s.store.listAudit(100)).filter((e) => e.type === 'token_minted').at(-1)!;
     expect(minted).toMatchObject({ login: 'alice', instance: 'prod', jti: claims.jti, exp: claims.exp });
     // The audit trail (database and JSON-lines file) never holds a token.
-    const log = readFileSync(s.auditLogPath, 'utf8');
-    expect(log).toContain(claims.jti as string);
+    // The file is appended through a write stream, which may land just after the response.
+    const log = await vi.waitFor(() => {
+      const text = readFileSync(s.auditLogPath, 'utf8');
+      expect(text).toContain(claims.jti as string);
+      return text;
+    });
     expect(log).not.toContain(body.token.split('.')[2]);
     expect(JSON.stringify(await s.store.listAudit(1000))).not.toContain(body.token.split('.')[1]);
     for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { main, type Io } from '../../server/cli.ts';
+import { loadCommands, main, type Io } from '../../server/cli.ts';
+import { usageOf } from '../../server/cli/command.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { verifyPassword } from '../../server/passwords.ts';
 
@@ -116,5 +118,62 @@ describe('grafana-sso CLI', () => {
   it('runs as the package bin through node', async () => {
     const { stdout } = await promisify(execFile)('node', ['server/cli.mjs', 'users', 'list'], { env: { ...process.env, ...env } });
     expect(stdout.trim()).toBe('No users.');
+  });
+
+  it('refuses options a command does not take (exit 2), e.g. keys list --email', async () => {
+    const res = await run(['keys', 'list', '--email', 'x@example.com']);
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(/^Unknown option --email for "keys list" \(it takes no options\)/);
+    expect(res.err).toContain('keys list');
+    expect((await run(['audit', '--admin'])).err).toMatch(/Unknown option --admin for "audit" \(it takes --limit\)/);
+    expect((await run(['users', 'passwd', 'bob', '--email', 'b@example.com'])).code).toBe(2);
+    expect((await run(['users', 'delete'])).err).toMatch(/Wrong number of arguments for "users delete"/);
+    expect((await run(['users', 'delete', 'a', 'b'])).code).toBe(2);
+  });
+
+  it('generates its usage from the command table: every command with its arguments and options', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of await loadCommands()) expect(help.out).toContain(`  ${[...c.words, ...(c.args ?? []).map((a) => (a.optional ? `[${a.name}]` : a.name))].join(' ')}`);
+    expect(help.out).toMatch(/^ {2}users add LOGIN --email E \[--name N\] \[--admin\] \[--groups a,b\] \[--password-stdin\]$/m);
+    expect(help.out).toMatch(/^ {2}audit \[--limit N\] +the latest audit events/m);
+    expect((await run(['users', 'add', '--help'])).out).toBe(`Usage:\n${usageOf((await loadCommands()).find((c) => c.words.join(' ') === 'users add')!)}`);
+  });
+
+  it('answers an out-of-range audit --limit with a message and exit 2, not a database error', async () => {
+    for (const limit of ['99999999999999999999', '0', '-1', '1.5', 'ten', '100001']) {
+      const res = await run(['audit', `--limit=${limit}`]);
+      expect(res.code, limit).toBe(2);
+      expect(res.err, limit).toMatch(/^--limit must be a whole number from 1 to 100000/);
+      expect(res.err, limit).not.toMatch(/SqliteError|\n\s+at /);
+    }
+    expect((await run(['audit', '--limit', '100000'])).code).toBe(0);
+  });
+
+  it('--config with a file that is not JSON names the file and the position, not its contents', async () => {
+    const res = await run(['--config', '/etc/passwd', 'users', 'list']);
+    expect(res.code).toBe(2);
+    expect(res.err).toBe('Configuration error: GRAFANA_SSO_CONFIG: config file /etc/passwd is not valid JSON (unexpected character at line 1, column 1)');
+  });
+
+  it('serve on a port in use ends with one line naming the address, not a stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const child = spawnSync('node', ['server/cli.mjs', 'serve'], {
+        env: { ...process.env, ...env, GRAFANA_SSO_HOST: '127.0.0.1', GRAFANA_SSO_PORT: String(port) },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(child.status).toBe(1);
+      expect(child.stderr.trim()).toBe(
+        `Error: cannot listen on 127.0.0.1:${port}: the address is already in use; stop the other program or set port (GRAFANA_SSO_PORT) (EADDRINUSE)`,
+      );
+      // It did not get as far as creating the first admin and printing a password nobody will use.
+      expect(child.stdout).toBe('');
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { developmentWarnings, loadConfig, validateConfig } from '../../server/config.ts';
+import { ENVIRONMENT, developmentWarnings, loadConfig, validateConfig } from '../../server/config.ts';
+import { SETTINGS, SETTINGS_CHECKS } from '../../server/config/settings.ts';
 import { ConfigError } from '../../server/errors.ts';
 
 const setting = (fn: () => unknown): string => {
@@ -62,5 +63,68 @@ describe('configuration', () => {
   it('warns about plain http, and not about https', () => {
     expect(developmentWarnings(validateConfig({})).join(' ')).toMatch(/plain http/);
     expect(developmentWarnings(validateConfig({ publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] }))).toEqual([]);
+  });
+
+  it('gives every top-level setting its own environment variable, including the sign-in throttle', () => {
+    const names = Object.values(SETTINGS).map((f) => f.env);
+    expect(names.every((n) => typeof n === 'string' && n.startsWith('GRAFANA_SSO_'))).toBe(true);
+    expect(new Set(names).size).toBe(names.length);
+    expect(ENVIRONMENT.size).toBe(Object.keys(SETTINGS).length);
+    const c = loadConfig({
+      env: {
+        GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_ACCOUNT: '7',
+        GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_IP: '70',
+        GRAFANA_SSO_SIGN_IN_FAILURE_WINDOW_MINUTES: '30',
+      },
+    });
+    expect([c.signInMaxFailuresPerAccount, c.signInMaxFailuresPerIp, c.signInFailureWindowMinutes]).toEqual([7, 70, 30]);
+    expect(setting(() => loadConfig({ env: { GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_IP: '0' } }))).toBe('signInMaxFailuresPerIp');
+  });
+
+  it('computes https, the JWKS URL and the cookie names once, from publicUrl', () => {
+    const plain = validateConfig({});
+    expect(plain.derived).toEqual({
+      https: false,
+      jwksUrl: 'http://127.0.0.1:8080/.well-known/jwks.json',
+      cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf' },
+    });
+    const secure = validateConfig({ publicUrl: 'https://sso.example.com/base/' });
+    expect(secure.derived).toEqual({
+      https: true,
+      jwksUrl: 'https://sso.example.com/base/.well-known/jwks.json',
+      cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf' },
+    });
+  });
+
+  it('names its cross-field rules, and an instance default role outside allowedRoles breaks one', () => {
+    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual(['instance ids are unique', 'instance audiences are unique', 'defaultInstance names an instance']);
+    expect(() => validateConfig({ instances: [{ id: 'a', url: 'https://g', allowedRoles: ['Editor'] }] })).toThrow(
+      /instances\[0\]\.defaultRole: must be one of allowedRoles \(Editor\)/,
+    );
+    expect(validateConfig({ instances: [{ id: 'a', url: 'https://g', allowedRoles: ['Editor'], defaultRole: null }] }).instances[0]!.defaultRole).toBeNull();
+  });
+
+  it('names a config file that is not JSON and the position, without echoing its contents', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'passwd');
+    writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\nsecret-line\n');
+    const error = (() => {
+      try {
+        loadConfig({ file, env: {} });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.setting).toBe('GRAFANA_SSO_CONFIG');
+    expect(error.message).toBe(`GRAFANA_SSO_CONFIG: config file ${file} is not valid JSON (unexpected character at line 1, column 1)`);
+    expect(error.message).not.toMatch(/root:|secret/);
+
+    writeFileSync(file, '{\n  "port": 8080,\n  "host" "x"\n}');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/line 3, column 10\)$/);
+    expect(() => loadConfig({ env: { GRAFANA_SSO_INSTANCES: '[{"id": "a", "url": "https://g", "secret": s3cr3t}]' } })).toThrow(
+      /^GRAFANA_SSO_INSTANCES: environment variable GRAFANA_SSO_INSTANCES is not valid JSON \(unexpected character at line 1, column 44\)$/,
+    );
   });
 });

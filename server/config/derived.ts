@@ -1,0 +1,25 @@
+import type { Settings } from './settings.ts';
+
+/** Facts that follow from the settings, computed once at load so no module decides them again. */
+export interface Derived {
+  /** The server is reached over https: Secure/__Host- cookies, HSTS, an https JWKS URL for Grafana. */
+  https: boolean;
+  /** Where Grafana fetches the public keys (jwk_set_url); also published in /api/config. */
+  jwksUrl: string;
+  cookies: {
+    session: string;
+    /** The pre-sign-in CSRF cookie of the login form. */
+    loginCsrf: string;
+  };
+}
+
+export function derive(settings: Settings): Derived {
+  const https = new URL(settings.publicUrl).protocol === 'https:';
+  // Over https the __Host- prefix makes the browser refuse a cookie with a Domain or from plain http.
+  const cookie = (name: string) => (https ? `__Host-${name}` : name);
+  return {
+    https,
+    jwksUrl: `${settings.publicUrl}/.well-known/jwks.json`,
+    cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf') },
+  };
+}

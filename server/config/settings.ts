@@ -1,0 +1,192 @@
+import { ConfigError } from '../errors.ts';
+import { GRAFANA_ROLES, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
+import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, record, text, type Check, type ValuesOf } from './spec.ts';
+
+/**
+ * Every setting, declared once: its doc line, default, bounds and environment variable. The Config
+ * type, validation, the environment map, the known keys and the README's settings table all come from
+ * here (npm run docs:readme rewrites the README table; test/server/readme-sections.test.ts checks it).
+ * Adding a setting is one entry below; a list of objects (like `instances`) is `list(object(fields))`.
+ */
+
+export const DEFAULT_HEADER_NAME = 'X-JWT-Assertion';
+
+const role = oneOf(GRAFANA_ROLES, `must be a Grafana role, spelled exactly: ${GRAFANA_ROLES.join(', ')}`);
+
+const INSTANCE_FIELDS = {
+  id: field({
+    doc: 'short id (`a-z0-9-_`) used in the API, the CLI and the audience',
+    parse: text({ pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/, rule: 'must be lower-case letters, digits, "-" or "_" (at most 63)' }),
+  }),
+  url: field({ doc: "Grafana's root URL, e.g. `https://grafana.example.com`", parse: baseUrl() }),
+  name: field({ doc: 'shown to users', parse: text(), default: (e) => e.text('id'), defaultDoc: 'the id' }),
+  headerName: field({
+    doc: "Grafana's `header_name`; the extension sets this header",
+    parse: custom((v, at): string => {
+      if (!isPlainHeaderName(v)) throw new ConfigError(at, `must be a plain HTTP header name such as ${DEFAULT_HEADER_NAME}`);
+      return v;
+    }),
+    default: DEFAULT_HEADER_NAME,
+  }),
+  audience: field({
+    doc: "the token's `aud`, one string per instance, so one instance's token never opens another",
+    parse: text(),
+    default: (e) => `grafana:${e.text('id')}`,
+    defaultDoc: '`grafana:<id>`',
+  }),
+  allowGrafanaAdmin: field({ doc: 'lets `GrafanaAdmin` be granted (server admin in Grafana)', parse: flag(), default: false }),
+  allowedRoles: field({
+    doc: "roles that may ever appear in this instance's tokens",
+    parse: list(role),
+    default: (e): GrafanaRole[] => ['Viewer', 'Editor', 'Admin', ...(e.flag('allowGrafanaAdmin') ? (['GrafanaAdmin'] as const) : [])],
+    defaultDoc: '`Viewer, Editor, Admin` (+ `GrafanaAdmin` when allowed)',
+  }),
+  defaultRole: field({ doc: 'role for users without a grant; `null` means no access without one', parse: nullable(role), default: 'Viewer' }),
+  groupRoles: field({ doc: 'group → role; a user gets the highest role among their groups', parse: record(role, 'group name → role'), default: {} }),
+  urlLogin: field({ doc: 'emit `url_login = true` (one-click opening by URL)', parse: flag(), default: true }),
+};
+
+type Instance = ValuesOf<typeof INSTANCE_FIELDS>;
+
+const INSTANCE_CHECKS: Check<Instance>[] = [
+  {
+    name: 'GrafanaAdmin needs allowGrafanaAdmin',
+    problem: (i) =>
+      i.allowedRoles.includes('GrafanaAdmin') && !i.allowGrafanaAdmin
+        ? { setting: 'allowedRoles', message: 'GrafanaAdmin needs allowGrafanaAdmin: true (Grafana ignores it otherwise)' }
+        : undefined,
+  },
+  {
+    name: 'defaultRole is an allowed role',
+    problem: (i) =>
+      i.defaultRole !== null && !i.allowedRoles.includes(i.defaultRole)
+        ? { setting: 'defaultRole', message: `must be one of allowedRoles (${i.allowedRoles.join(', ')}) or null for "no access without a grant"` }
+        : undefined,
+  },
+  {
+    name: 'group roles are allowed roles',
+    problem: (i) => {
+      const bad = Object.entries(i.groupRoles).find(([, r]) => !i.allowedRoles.includes(r));
+      return bad ? { setting: `groupRoles.${bad[0]}`, message: `must be one of allowedRoles (${i.allowedRoles.join(', ')})` } : undefined;
+    },
+  },
+];
+
+const instance = object(INSTANCE_FIELDS, INSTANCE_CHECKS, '{"id": "prod", "url": "https://grafana.example.com"}');
+
+export const SETTINGS = {
+  host: field({ doc: 'the address to listen on', env: 'GRAFANA_SSO_HOST', parse: text(), default: '127.0.0.1' }),
+  port: field({ doc: 'the port to listen on; `0` picks a free one', env: 'GRAFANA_SSO_PORT', parse: int(0, 65535), default: 8080 }),
+  publicUrl: field({
+    doc: 'the URL users reach; the token issuer (`iss`) and the base of the JWKS URL. Use https in production',
+    env: 'GRAFANA_SSO_PUBLIC_URL',
+    parse: baseUrl(),
+    default: (e) => {
+      const host = e.text('host');
+      return `http://${host.includes(':') ? `[${host}]` : host}:${e.number('port')}`;
+    },
+    defaultDoc: '`http://<host>:<port>`',
+  }),
+  databasePath: field({ doc: 'the SQLite file (WAL mode), used when `databaseUrl` is empty', env: 'GRAFANA_SSO_DATABASE', parse: text(), default: 'data/grafana-sso.sqlite' }),
+  databaseUrl: field({
+    doc: 'a PostgreSQL URL (`postgres://user:password@host:5432/db`): several servers share that database instead of a SQLite file (docs/store.md)',
+    env: 'GRAFANA_SSO_DATABASE_URL',
+    parse: text({ allowEmpty: true, pattern: /^(postgres(ql)?:\/\/.+)?$/, rule: 'must be a PostgreSQL URL like postgres://user:password@host:5432/grafana_sso, or empty for SQLite' }),
+    default: '',
+  }),
+  databasePoolSize: field({ doc: 'PostgreSQL connections per server process', env: 'GRAFANA_SSO_DATABASE_POOL_SIZE', parse: int(1, 1000), default: 10 }),
+  databaseConnectTimeoutSeconds: field({
+    doc: 'a PostgreSQL connection attempt gives up after this long; requests get 503 `store_unavailable` meanwhile',
+    env: 'GRAFANA_SSO_DATABASE_CONNECT_TIMEOUT',
+    parse: int(1, 300),
+    default: 5,
+  }),
+  auditLog: field({
+    doc: 'JSON-lines audit log; `-` for standard output, empty for the database only',
+    env: 'GRAFANA_SSO_AUDIT_LOG',
+    parse: text({ allowEmpty: true, rule: 'must be a path, "-" or ""' }),
+    default: 'data/audit.log',
+  }),
+  tokenLifetimeSeconds: field({ doc: 'token lifetime in seconds', env: 'GRAFANA_SSO_TOKEN_LIFETIME', parse: int(30, 24 * 3600), default: 300 }),
+  grafanaJwksCacheSeconds: field({
+    doc: "Grafana's `cache_ttl` in seconds; new keys are published this + 5 min before they sign",
+    env: 'GRAFANA_SSO_GRAFANA_JWKS_CACHE',
+    parse: int(0, 7 * 24 * 3600),
+    default: 3600,
+  }),
+  keyRotationDays: field({ doc: 'scheduled key rotation; `0` turns it off', env: 'GRAFANA_SSO_KEY_ROTATION_DAYS', parse: int(0, 3650), default: 30 }),
+  sessionIdleMinutes: field({ doc: 'a session unused this long ends', env: 'GRAFANA_SSO_SESSION_IDLE_MINUTES', parse: int(1, 365 * 24 * 60), default: 8 * 60 }),
+  sessionAbsoluteHours: field({ doc: 'a session ends this long after sign-in', env: 'GRAFANA_SSO_SESSION_ABSOLUTE_HOURS', parse: int(1, 365 * 24), default: 24 * 7 }),
+  signInMaxFailuresPerAccount: field({
+    doc: 'failed sign-ins allowed per account in the window before 429',
+    env: 'GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_ACCOUNT',
+    parse: int(1, 1000),
+    default: 5,
+  }),
+  signInMaxFailuresPerIp: field({
+    doc: 'failed sign-ins allowed per client address in the window before 429',
+    env: 'GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_IP',
+    parse: int(1, 100000),
+    default: 50,
+  }),
+  signInFailureWindowMinutes: field({
+    doc: 'the window in which failed sign-ins are counted',
+    env: 'GRAFANA_SSO_SIGN_IN_FAILURE_WINDOW_MINUTES',
+    parse: int(1, 24 * 60),
+    default: 15,
+  }),
+  trustProxy: field({
+    doc: 'Express "trust proxy", for client addresses behind a load balancer: `true`, `false`, a hop count or addresses',
+    env: 'GRAFANA_SSO_TRUST_PROXY',
+    parse: custom((v, at): boolean | number | string => {
+      if (v === 'true') return true;
+      if (v === 'false') return false;
+      if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+      if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
+      throw new ConfigError(at, 'must be true, false, a hop count or a list of addresses');
+    }),
+    default: false as boolean | number | string,
+  }),
+  instances: field({
+    doc: 'the Grafana instances (each entry below)',
+    env: 'GRAFANA_SSO_INSTANCES',
+    parse: list(instance, { nonEmpty: true }),
+    default: (): Instance[] => [instance({ id: 'grafana', name: 'Grafana', url: 'http://localhost:3000' }, 'instances[0]')],
+    defaultDoc: 'one instance `grafana` at `http://localhost:3000`',
+  }),
+  defaultInstance: field({
+    doc: 'what the popup, shortcut and context menu open',
+    env: 'GRAFANA_SSO_DEFAULT_INSTANCE',
+    parse: text(),
+    default: (e) => e.list('instances')[0]!.text('id'),
+    defaultDoc: 'the first instance',
+  }),
+};
+
+export type Settings = ValuesOf<typeof SETTINGS>;
+export type InstanceConfig = Instance;
+
+/** Cross-field rules over the whole configuration, each with a name. */
+export const SETTINGS_CHECKS: Check<Settings>[] = [
+  {
+    name: 'instance ids are unique',
+    problem: (c) => {
+      const i = c.instances.findIndex((inst, n) => c.instances.findIndex((o) => o.id === inst.id) !== n);
+      return i < 0 ? undefined : { setting: `instances[${i}].id`, message: `"${c.instances[i]!.id}" is used twice` };
+    },
+  },
+  {
+    name: 'instance audiences are unique',
+    problem: (c) =>
+      new Set(c.instances.map((i) => i.audience)).size !== c.instances.length
+        ? { setting: 'instances', message: 'every instance needs its own audience, or a token for one would open the other' }
+        : undefined,
+  },
+  {
+    name: 'defaultInstance names an instance',
+    problem: (c) =>
+      c.instances.some((i) => i.id === c.defaultInstance)
+        ? undefined
+        : { setting: 'defaultInstance', message: `"${c.defaultInstance}" is not the id of a configured instance` },
+  },
+];

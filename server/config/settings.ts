@@ -93,6 +93,7 @@ export const SETTINGS = {
     env: 'GRAFANA_SSO_DATABASE_URL',
     parse: text({ allowEmpty: true, pattern: /^(postgres(ql)?:\/\/.+)?$/, rule: 'must be a PostgreSQL URL like postgres://user:password@host:5432/grafana_sso, or empty for SQLite' }),
     default: '',
+    defaultDoc: 'empty: SQLite',
   }),
   databasePoolSize: field({ doc: 'PostgreSQL connections per server process', env: 'GRAFANA_SSO_DATABASE_POOL_SIZE', parse: int(1, 1000), default: 10 }),
   databaseConnectTimeoutSeconds: field({

@@ -1,9 +1,10 @@
 import type { Clock } from './clock.ts';
 import type { AuditLog } from './audit.ts';
 import type { InstanceConfig } from './config.ts';
-import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
+import { passwordProblem } from './passwords.ts';
 import type { Store } from './store/types.ts';
 import { ConfigError, InputError } from './errors.ts';
+import { UserAdmin } from './user-admin.ts';
 
 /**
  * The token server's own administrator, created on first start. Its login and email are chosen not to
@@ -33,21 +34,18 @@ export async function ensureFirstAdmin(
     const problem = passwordProblem(given);
     if (problem) throw new ConfigError('GRAFANA_SSO_ADMIN_PASSWORD', problem);
   }
-  const password = given ?? generatePassword();
-  let user;
+  // The same account rules (and audit events) as every other user change.
+  const admin = new UserAdmin({ store, audit, clock, instances }, 'first-start');
+  let password: string;
   try {
-    user = await store.createUser({ ...FIRST_ADMIN, passwordHash: await hashPassword(password), isAdmin: true }, clock.now());
+    ({ password } = await admin.create({ ...FIRST_ADMIN, isAdmin: true, ...(given !== undefined ? { password: given } : {}) }));
   } catch (e) {
     // Another server sharing the database, started at the same moment, created it first.
     if (e instanceof InputError && e.code === 'login_taken') return undefined;
     throw e;
   }
   const granted = instances.filter((i) => i.allowedRoles.includes(FIRST_ADMIN_GRAFANA_ROLE));
-  for (const instance of granted) await store.setGrant(user.id, instance.id, FIRST_ADMIN_GRAFANA_ROLE);
-  await audit.record('user_created', { user: user.id, login: FIRST_ADMIN.login, by: 'first-start' });
-  for (const instance of granted) {
-    await audit.record('user_role_set', { user: user.id, login: FIRST_ADMIN.login, instance: instance.id, grant: FIRST_ADMIN_GRAFANA_ROLE, by: 'first-start' });
-  }
+  for (const instance of granted) await admin.setRole(FIRST_ADMIN.login, instance.id, FIRST_ADMIN_GRAFANA_ROLE);
 
   const inGrafana = granted.length
     ? `In Grafana it signs in as its own account "${FIRST_ADMIN.login}" (${FIRST_ADMIN.email}), org role ${FIRST_ADMIN_GRAFANA_ROLE} on ${granted.map((i) => i.id).join(', ')} (an explicit grant).`

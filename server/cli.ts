@@ -65,6 +65,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return refuse('A command is needed.');
     }
     if (group.length === 0) return refuse(`Unknown command "${words[0]}"`);
+    if (!words[1] && (argv.includes('--help') || argv.includes('-h'))) {
+      io.out(`Usage:\n${group.map(usageOf).join('\n')}`);
+      return 0;
+    }
     return refuse(words[1] ? `Unknown ${words[0]} command "${words[1]}"` : `${words[0]} needs a command: ${group.map((c) => c.words[1]).join(', ')}`, group);
   }
 

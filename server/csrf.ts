@@ -26,9 +26,9 @@ export function loginCsrfToken(req: Request, res: Response, cookie: { name: stri
 }
 
 /** Browsers send Origin on every form POST; one that is not this server means a cross-site post. */
-export function checkFormOrigin(req: Request, publicUrl: string): void {
+export function checkFormOrigin(req: Request, ownOrigin: string): void {
   const origin = req.get('origin');
-  if (origin && origin !== 'null' && origin !== new URL(publicUrl).origin) {
+  if (origin && origin !== 'null' && origin !== ownOrigin) {
     throw new HttpError('origin_not_allowed', { detail: `origin ${origin}` });
   }
 }

@@ -1,6 +1,6 @@
 import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
-import type { Config, InstanceConfig } from './config.ts';
+import type { InstanceConfig } from './config.ts';
 import { InputError } from './errors.ts';
 import { generatePassword, hashPassword, passwordProblem } from './passwords.ts';
 import { parseRole } from './contract/index.ts';
@@ -68,7 +68,7 @@ export interface AdminDeps {
   store: Store;
   audit: AuditLog;
   clock: Clock;
-  config: Config;
+  instances: readonly InstanceConfig[];
 }
 
 export class UserAdmin {
@@ -89,8 +89,8 @@ export class UserAdmin {
   }
 
   instance(id: string): InstanceConfig {
-    const instance = this.deps.config.instances.find((i) => i.id === id);
-    if (!instance) throw new InputError('unknown_instance', `No instance "${id}"; configured: ${this.deps.config.instances.map((i) => i.id).join(', ')}`);
+    const instance = this.deps.instances.find((i) => i.id === id);
+    if (!instance) throw new InputError('unknown_instance', `No instance "${id}"; configured: ${this.deps.instances.map((i) => i.id).join(', ')}`);
     return instance;
   }
 

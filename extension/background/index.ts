@@ -9,9 +9,11 @@ import { updateBadge } from './badge';
 import { createMenus, menuTarget } from './context-menu';
 import { openGrafana } from './open-grafana';
 import { popupState } from './popup-state';
+import { checkServer } from './server-check';
 import { onServerTabUpdated, openSignIn, signOut } from './sign-in';
 import * as store from './store';
-import { refreshInstance, syncAccount, syncAlarm } from './tokens';
+import { syncAccount } from './account-sync';
+import { dispatchAlarm } from './dispatch-alarm';
 
 /** Background work must never reject unobserved; the message says what failed, never a token. */
 function run(label: string, task: Promise<unknown>): void {
@@ -25,6 +27,7 @@ const handlers: Handlers = {
     return popupState();
   },
   open: (target) => openGrafana({ instanceId: target.instanceId, path: target.path }),
+  checkServer: () => checkServer(),
   signIn: async () => {
     await openSignIn();
     return null;
@@ -57,8 +60,7 @@ browser.runtime.onStartup.addListener(() => {
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => handleMessage(message, sender));
 
 browser.alarms.onAlarm.addListener((alarm: Alarms.Alarm) => {
-  if (alarm.name === syncAlarm) run('sync', syncAccount());
-  else if (alarm.name.startsWith('refresh:')) run('refresh', refreshInstance(alarm.name.slice('refresh:'.length)));
+  run(`alarm ${alarm.name}`, dispatchAlarm(alarm.name));
 });
 
 browser.contextMenus.onClicked.addListener((info: Menus.OnClickData) => {

@@ -2,12 +2,14 @@
 // the token when the user keeps tokens out of URLs (the header rule then signs the page in).
 import browser from 'webextension-polyfill';
 import type { OpenResult, OpenTarget } from '../shared/messages';
+import { hasOrigins } from '../shared/permissions';
+import { tokenForOpening } from './account-sync';
+import { systemDeps, type WorkerDeps } from './clock';
 import { instanceUrl, withAuthToken } from './grafana-url';
 import { openSignIn } from './sign-in';
-import { tokenForOpening } from './tokens';
 
-export async function openGrafana(target: OpenTarget = {}): Promise<OpenResult> {
-  const outcome = await tokenForOpening(target.instanceId);
+export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = systemDeps): Promise<OpenResult> {
+  const outcome = await tokenForOpening(target.instanceId, deps);
   if (!outcome.ok) {
     if (outcome.reason === 'signed-out') await openSignIn();
     if (outcome.reason === 'unconfigured') await browser.runtime.openOptionsPage();
@@ -15,6 +17,16 @@ export async function openGrafana(target: OpenTarget = {}): Promise<OpenResult> 
   }
   const { record, instance, options } = outcome;
   const url = instanceUrl(instance, target.path ?? '/');
+  if (options.keepTokensOutOfUrls && !(await hasOrigins([instance.url]))) {
+    // Without host access the header rule does not apply: the tab would open signed out. The user
+    // chose no tokens in URLs, so say what is missing instead of putting one there.
+    await browser.runtime.openOptionsPage();
+    return {
+      ok: false,
+      reason: 'no-host-access',
+      message: `Tokens are kept out of URLs, so ${instance.name} needs access to ${new URL(instance.url).host}: allow it in Options, or turn that option off.`,
+    };
+  }
   await browser.tabs.create({ url: options.keepTokensOutOfUrls ? url : withAuthToken(url, record.token) });
   return { ok: true, instanceId: instance.id };
 }

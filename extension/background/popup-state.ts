@@ -3,11 +3,12 @@ import browser from 'webextension-polyfill';
 import type { InstanceView, PopupState } from '../shared/messages';
 import { readOptions } from '../shared/options';
 import { originPattern } from '../shared/urls';
+import { systemDeps, type WorkerDeps } from './clock';
 import { expiresAt, isExpired } from './refresh-schedule';
 import * as store from './store';
-import { pickInstance } from './tokens';
+import { pickInstance } from './worker-state';
 
-export async function popupState(): Promise<PopupState> {
+export async function popupState(deps: WorkerDeps = systemDeps): Promise<PopupState> {
   const [{ options }, cached, account, problem, tokens] = await Promise.all([
     readOptions(),
     store.load('config'),
@@ -22,7 +23,7 @@ export async function popupState(): Promise<PopupState> {
   else status = account.status;
   const signedIn = account?.status === 'signed-in' ? account : undefined;
   const defaultId = config && pickInstance(config, options)?.id;
-  const now = Date.now();
+  const now = deps.clock.now();
   const instances: InstanceView[] = await Promise.all(
     (config?.instances ?? []).map(async (instance) => {
       const token = tokens.get(instance.id);

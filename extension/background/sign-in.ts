@@ -2,14 +2,15 @@
 // watching tabs on the server's origin (their URL is visible thanks to the server's host permission).
 import browser, { type Tabs } from 'webextension-polyfill';
 import { readOptions } from '../shared/options';
+import { apiPaths } from '../../server/contract/index.ts';
 import { serverApi } from '../shared/server-api';
 import * as store from './store';
-import { forgetUser, syncAccount } from './tokens';
+import { forgetUser, syncAccount } from './account-sync';
 
 /** The server's login page, returning to its home page. Only a login page on the server's origin is trusted. */
 export function loginUrl(serverUrl: string, configured: string | undefined): string {
   const server = new URL(serverUrl);
-  let url = new URL(`${serverUrl}/login`);
+  let url = new URL(`${serverUrl}${apiPaths.login}`);
   if (configured) {
     try {
       const candidate = new URL(configured, server);

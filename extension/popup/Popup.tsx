@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import browser from 'webextension-polyfill';
 import { send, type InstanceView, type PopupState } from '../shared/messages';
 import { formatRemaining, hostOf } from '../ui/format';
@@ -95,27 +95,7 @@ export function Popup() {
           {error}
         </p>
       ) : null}
-      {state === null ? <p className="muted">Loading…</p> : null}
-      {state?.status === 'unconfigured' ? (
-        <>
-          <p>No token server is configured yet.</p>
-          <button className="primary" onClick={openOptions}>
-            Open options
-          </button>
-        </>
-      ) : null}
-      {state?.status === 'checking' && !state.problem ? <p className="muted">Checking your session…</p> : null}
-      {state?.status === 'signed-out' ? (
-        <>
-          <p>You are signed out.</p>
-          <button className="primary" onClick={signIn} disabled={busy} autoFocus>
-            Sign in
-          </button>
-        </>
-      ) : null}
-      {state?.status === 'signed-in' ? (
-        <SignedIn state={state} defaultInstance={defaultInstance} now={now} busy={busy} onOpen={open} />
-      ) : null}
+      {state === null ? <p className="muted">Loading…</p> : statusView(state, { defaultInstance, now, busy, open, signIn, openOptions })}
       <footer>
         <button className="link" onClick={openOptions}>
           Options
@@ -128,6 +108,39 @@ export function Popup() {
       </footer>
     </main>
   );
+}
+
+/** The body for each status: a switch over every status, so a new one does not compile until it is shown. */
+function statusView(
+  state: PopupState,
+  p: { defaultInstance: InstanceView | undefined; now: number; busy: boolean; open: (id?: string) => void; signIn: () => void; openOptions: () => void },
+): ReactNode {
+  switch (state.status) {
+    case 'unconfigured':
+      return (
+        <>
+          <p>No token server is configured yet.</p>
+          <button className="primary" onClick={p.openOptions}>
+            Open options
+          </button>
+        </>
+      );
+    case 'checking':
+      return state.problem ? null : <p className="muted">Checking your session…</p>;
+    case 'signed-out':
+      return (
+        <>
+          <p>You are signed out.</p>
+          <button className="primary" onClick={p.signIn} disabled={p.busy} autoFocus>
+            Sign in
+          </button>
+        </>
+      );
+    case 'signed-in':
+      return <SignedIn state={state} defaultInstance={p.defaultInstance} now={p.now} busy={p.busy} onOpen={p.open} />;
+    default:
+      return state.status satisfies never;
+  }
 }
 
 function Problem(props: { problem: NonNullable<PopupState['problem']>; now: number; busy: boolean; onRetry: () => void }) {

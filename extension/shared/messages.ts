@@ -1,6 +1,6 @@
 // The one message map between the extension's pages (popup, options) and the worker.
 import browser, { type Runtime } from 'webextension-polyfill';
-import type { GrafanaRole, PublicUser } from '../../server/contract/index.ts';
+import type { GrafanaRole, PublicConfig, PublicUser } from '../../server/contract/index.ts';
 import type { ServerErrorCode } from './server-api';
 
 export interface InstanceView {
@@ -36,7 +36,12 @@ export interface OpenTarget {
 
 export type OpenResult =
   | { ok: true; instanceId: string }
-  | { ok: false; reason: 'unconfigured' | 'signed-out' | 'no-access' | 'unreachable'; message: string };
+  | { ok: false; reason: 'unconfigured' | 'signed-out' | 'no-access' | 'unreachable' | 'no-host-access'; message: string };
+
+/** The options page's check of the configured server, made by the worker. */
+export type ServerCheck =
+  | { ok: true; serverUrl: string; config: PublicConfig; user: PublicUser | null }
+  | { ok: false; serverUrl: string; code: ServerErrorCode; message: string };
 
 export interface MessageMap {
   /** Stored state only: answers at once, without a network round trip. */
@@ -46,13 +51,15 @@ export interface MessageMap {
   open: { request: OpenTarget; response: OpenResult };
   signIn: { request: Record<string, never>; response: null };
   signOut: { request: Record<string, never>; response: null };
+  /** The configured server's config and who is signed in there (options page). */
+  checkServer: { request: Record<string, never>; response: ServerCheck };
 }
 
 export type MessageType = keyof MessageMap;
 export type Message = { [K in MessageType]: { type: K } & MessageMap[K]['request'] }[MessageType];
 export type Handlers = { [K in MessageType]: (request: MessageMap[K]['request']) => Promise<MessageMap[K]['response']> };
 
-export const messageTypes: readonly MessageType[] = ['getState', 'refresh', 'open', 'signIn', 'signOut'];
+export const messageTypes: readonly MessageType[] = ['getState', 'refresh', 'open', 'signIn', 'signOut', 'checkServer'];
 
 export function isMessage(value: unknown): value is Message {
   return (

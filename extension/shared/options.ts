@@ -30,13 +30,22 @@ export const userOptionsKey = 'options';
 
 const optionKeys = Object.keys(defaults) as OptionKey[];
 
-const checks: { [K in OptionKey]?: (value: Options[K]) => boolean } = {
-  serverUrl: (v) => v === '' || normalizeServerUrl(v) === v,
-  refreshMinMarginSeconds: (v) => Number.isFinite(v) && v >= 0,
-  refreshMarginRatio: (v) => Number.isFinite(v) && v >= 0 && v < 1,
+/** Bounds of the numeric options: the validator below and the options page's inputs both use them. */
+export const optionBounds: Record<'refreshMinMarginSeconds' | 'refreshMarginRatio', { min: number; max?: number }> = {
+  refreshMinMarginSeconds: { min: 0 },
+  // Above 90 % of the lifetime a token would be refreshed almost as soon as it arrives.
+  refreshMarginRatio: { min: 0, max: 0.9 },
 };
 
-function isValid<K extends OptionKey>(key: K, value: unknown): value is Options[K] {
+const inBounds = (v: number, { min, max }: { min: number; max?: number }) => Number.isFinite(v) && v >= min && (max === undefined || v <= max);
+
+const checks: { [K in OptionKey]?: (value: Options[K]) => boolean } = {
+  serverUrl: (v) => v === '' || normalizeServerUrl(v) === v,
+  refreshMinMarginSeconds: (v) => inBounds(v, optionBounds.refreshMinMarginSeconds),
+  refreshMarginRatio: (v) => inBounds(v, optionBounds.refreshMarginRatio),
+};
+
+export function isValidOption<K extends OptionKey>(key: K, value: unknown): value is Options[K] {
   if (typeof value !== typeof defaults[key]) return false;
   const check = checks[key] as ((v: unknown) => boolean) | undefined;
   return check ? check(value) : true;
@@ -48,7 +57,7 @@ export function validOptions(layer: unknown): Partial<Options> {
   if (typeof layer !== 'object' || layer === null) return {};
   for (const key of optionKeys) {
     const value = (layer as Record<string, unknown>)[key];
-    if (isValid(key, value)) out[key] = value;
+    if (isValidOption(key, value)) out[key] = value;
   }
   return out as Partial<Options>;
 }
@@ -94,7 +103,7 @@ export async function readOptions(): Promise<ResolvedOptions> {
 /** Saves the user's choices. Invalid values are refused, so a bad input never reaches the worker. */
 export async function saveUserOptions(changes: Partial<Options>): Promise<void> {
   for (const [key, value] of Object.entries(changes)) {
-    if (!isValid(key as OptionKey, value)) throw new Error(`Invalid value for option ${key}`);
+    if (!isValidOption(key as OptionKey, value)) throw new Error(`Invalid value for option ${key}`);
   }
   const stored = await browser.storage.local.get(userOptionsKey);
   const current = validOptions(stored[userOptionsKey]);

@@ -63,7 +63,7 @@ export const command = <O extends Record<string, OptionSpec> = Record<never, Opt
 /** The command line is wrong (exit 2, with the command's usage). */
 export class UsageError extends Error {}
 
-const SUMMARY_COLUMN = 40;
+const SUMMARY_COLUMN = 42;
 
 /** One command's usage line(s), e.g. "users add LOGIN --email EMAIL [--admin]". */
 export function usageOf(c: Command): string {

@@ -2,6 +2,8 @@ import type { Settings } from './settings.ts';
 
 /** Facts that follow from the settings, computed once at load so no module decides them again. */
 export interface Derived {
+  /** The origin of publicUrl: forms and API calls from anywhere else are refused. */
+  origin: string;
   /** The server is reached over https: Secure/__Host- cookies, HSTS, an https JWKS URL for Grafana. */
   https: boolean;
   /** Where Grafana fetches the public keys (jwk_set_url); also published in /api/config. */
@@ -14,10 +16,12 @@ export interface Derived {
 }
 
 export function derive(settings: Settings): Derived {
-  const https = new URL(settings.publicUrl).protocol === 'https:';
+  const url = new URL(settings.publicUrl);
+  const https = url.protocol === 'https:';
   // Over https the __Host- prefix makes the browser refuse a cookie with a Domain or from plain http.
   const cookie = (name: string) => (https ? `__Host-${name}` : name);
   return {
+    origin: url.origin,
     https,
     jwksUrl: `${settings.publicUrl}/.well-known/jwks.json`,
     cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf') },

@@ -146,7 +146,7 @@ export const SETTINGS = {
       if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
       throw new ConfigError(at, 'must be true, false, a hop count or a list of addresses');
     }),
-    default: false as boolean | number | string,
+    default: false,
   }),
   instances: field({
     doc: 'the Grafana instances (each entry below)',

@@ -14,7 +14,7 @@ export function apiRoutes(ctx: Context): Router {
   const router = Router();
   const { config } = ctx;
   const loginUrl = `${config.publicUrl}${apiPaths.login}`;
-  const ownOrigin = new URL(config.publicUrl).origin;
+  const ownOrigin = config.derived.origin;
 
   // Configuration does not change while the server runs: build the public view once. Endpoint paths
   // are not published: both sides take them from the contract (server/contract/paths.ts).

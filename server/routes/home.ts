@@ -23,7 +23,7 @@ export function homeRoutes(ctx: Context): Router {
 
   // POST with a CSRF token, not a GET link: another site must not be able to make the browser mint.
   router.post('/open/:instance', form, async (req, res) => {
-    checkFormOrigin(req, ctx.config.publicUrl);
+    checkFormOrigin(req, ctx.config.derived.origin);
     const auth = await ctx.sessions.load(req);
     if (!auth) return res.redirect(303, toLogin('/'));
     const body = (req.body ?? {}) as Record<string, unknown>;

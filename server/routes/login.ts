@@ -28,7 +28,7 @@ export function loginRoutes(ctx: Context): Router {
   });
 
   router.post('/login', form, async (req, res) => {
-    checkFormOrigin(req, ctx.config.publicUrl);
+    checkFormOrigin(req, ctx.config.derived.origin);
     res.set('Cache-Control', 'no-store').type('html');
     const login = field(req, 'login').trim();
     const password = field(req, 'password');
@@ -67,7 +67,7 @@ export function loginRoutes(ctx: Context): Router {
   });
 
   router.post('/logout', form, async (req, res) => {
-    checkFormOrigin(req, ctx.config.publicUrl);
+    checkFormOrigin(req, ctx.config.derived.origin);
     const auth = await ctx.sessions.load(req);
     if (auth && sameToken(field(req, 'csrf'), auth.session.csrfToken)) {
       await ctx.sessions.destroy(req, res);

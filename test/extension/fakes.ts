@@ -2,7 +2,7 @@
 // token server speaking docs/api.md.
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { vi } from 'vitest';
-import type { DeclarativeNetRequest } from 'webextension-polyfill';
+import { fakeDeclarativeNetRequest } from './fake-dnr';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -17,23 +17,16 @@ export function fakeEvent<L extends Listener>() {
   };
 }
 
-export const sessionRules = new Map<number, DeclarativeNetRequest.Rule>();
+/** The one declarativeNetRequest fake (fake-dnr.ts), also used by the 8-hour simulation. */
+export const dnr = fakeDeclarativeNetRequest();
+export const sessionRules = dnr.rules;
 export const granted = { origins: new Set<string>() };
 
 export function installMissingApis(): void {
   sessionRules.clear();
   granted.origins = new Set(['http://127.0.0.1/*']);
   const api = fakeBrowser as unknown as Record<string, unknown>;
-  api.declarativeNetRequest = {
-    getSessionRules: vi.fn(async () => [...sessionRules.values()]),
-    updateSessionRules: vi.fn(async (o: DeclarativeNetRequest.UpdateSessionRulesOptionsType) => {
-      for (const id of o.removeRuleIds ?? []) sessionRules.delete(id);
-      for (const rule of o.addRules ?? []) {
-        if (sessionRules.has(rule.id)) throw new Error(`Rule with id ${rule.id} already exists`);
-        sessionRules.set(rule.id, rule);
-      }
-    }),
-  };
+  api.declarativeNetRequest = dnr.api;
   api.contextMenus = {
     create: vi.fn(),
     removeAll: vi.fn(async () => undefined),
@@ -75,6 +68,8 @@ export function fakeTokenServer() {
     reachable: true,
     signedIn: true,
     roles: { main: 'Editor', ops: 'Viewer' } as Record<string, string>,
+    /** What /api/session says, when it should differ from what the token endpoint grants (a role changed in between). */
+    sessionRoles: undefined as Record<string, string> | undefined,
     lifetime: 300,
     issued: 0,
     calls: [] as string[],
@@ -95,7 +90,7 @@ export function fakeTokenServer() {
       case 'GET /api/config':
         return json(200, { issuer: serverUrl, loginUrl: `${serverUrl}/login`, instances });
       case 'GET /api/session':
-        return needsSession() ?? json(200, { user, instances: Object.entries(state.roles).map(([id, role]) => ({ id, role })) });
+        return needsSession() ?? json(200, { user, instances: Object.entries(state.sessionRoles ?? state.roles).map(([id, role]) => ({ id, role })) });
       case 'POST /api/token': {
         const denied = needsSession();
         if (denied) return denied;

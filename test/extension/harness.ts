@@ -16,8 +16,8 @@ export async function setUp(options: Record<string, unknown> = {}) {
   vi.stubGlobal('fetch', server.fetch);
   await fakeBrowser.storage.local.set({ options: { serverUrl, ...options } });
   const worker = await startWorker();
-  const tokens = await import('../../extension/background/tokens');
-  return { server, worker, tokens };
+  const sync = await import('../../extension/background/account-sync');
+  return { server, worker, sync };
 }
 
 export async function startWorker(): Promise<Worker> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headerRules, ruleIds } from '../../extension/background/header-rules';
+import { fakeDeclarativeNetRequest } from './fake-dnr';
 
 const instance = { id: 'main', url: 'http://127.0.0.1:3000/', headerName: 'X-JWT-Assertion' };
 
@@ -36,5 +37,26 @@ describe('headerRules', () => {
     const ids = ['main', 'ops', 'staging', 'prod', 'a', 'b'].flatMap((id) => Object.values(ruleIds(id)));
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(Number.isInteger(id) && id >= 1 && id < 2 ** 31).toBe(true);
+  });
+});
+
+describe('the rules in a declarativeNetRequest (the shared fake, after Chrome\'s documented matching)', () => {
+  it('sign in Grafana\'s own calls and top-level GETs, and nothing another site starts', async () => {
+    const dnr = fakeDeclarativeNetRequest();
+    await dnr.api.updateSessionRules({ addRules: headerRules(instance, 'the-token', 'extension-id') });
+    const api = 'http://127.0.0.1:3000/api/user';
+    expect(dnr.headersFor({ url: api, type: 'xmlhttprequest', initiator: 'http://127.0.0.1:3000' })).toEqual({ 'X-JWT-Assertion': 'the-token' });
+    expect(dnr.headersFor({ url: 'http://127.0.0.1:3000/d/x', type: 'main_frame' })).toEqual({ 'X-JWT-Assertion': 'the-token' });
+    expect(dnr.headersFor({ url: api, type: 'xmlhttprequest', initiator: 'https://evil.example' })).toEqual({});
+    expect(dnr.headersFor({ url: 'http://127.0.0.1:3000/', type: 'main_frame', method: 'post', initiator: 'https://evil.example' })).toEqual({});
+    expect(dnr.headersFor({ url: 'http://127.0.0.1:3001/api/user', type: 'xmlhttprequest', initiator: 'http://127.0.0.1:3001' })).toEqual({});
+  });
+
+  it('applies an update atomically: a duplicate id changes nothing', async () => {
+    const dnr = fakeDeclarativeNetRequest();
+    const rules = headerRules(instance, 'one', 'extension-id');
+    await dnr.api.updateSessionRules({ addRules: rules });
+    await expect(dnr.api.updateSessionRules({ removeRuleIds: [rules[0]!.id], addRules: [rules[1]!] })).rejects.toThrow(/already exists/);
+    expect(dnr.rules.size).toBe(2);
   });
 });

@@ -2,6 +2,7 @@ import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it } from 'vitest';
 import { isMessage, isOwnPage, messageTypes } from '../../extension/shared/messages';
 import type { PopupState } from '../../extension/shared/messages';
+import { instances, serverUrl } from './fakes';
 import { popupSender, sendAs, setUp } from './harness';
 
 const ownId = 'abcdefghijklmnop';
@@ -47,8 +48,8 @@ describe('isMessage', () => {
 describe('the worker dispatcher', () => {
 
   it('answers its own popup', async () => {
-    const { tokens } = await setUp();
-    await tokens.syncAccount();
+    const { sync } = await setUp();
+    await sync.syncAccount();
     const state = (await sendAs(popupSender(), { type: 'getState' })) as PopupState;
     expect(state.status).toBe('signed-in');
     expect(state.user?.login).toBe('alice');
@@ -85,9 +86,20 @@ describe('the worker dispatcher', () => {
     expect(state.problem?.retryAt).toBeGreaterThan(Date.now());
   });
 
+  it("checks the server for the options page: its config and who is signed in, without touching tokens", async () => {
+    const { server } = await setUp();
+    expect(await sendAs(popupSender(), { type: 'checkServer' })).toMatchObject({ ok: true, serverUrl, config: { instances }, user: { login: 'alice' } });
+    server.state.signedIn = false;
+    expect(await sendAs(popupSender(), { type: 'checkServer' })).toMatchObject({ ok: true, user: null });
+    server.state.reachable = false;
+    expect(await sendAs(popupSender(), { type: 'checkServer' })).toMatchObject({ ok: false, code: 'unreachable' });
+    expect(server.state.calls.filter((c) => c.includes('/api/token'))).toEqual([]);
+    expect(Object.keys(await fakeBrowser.storage.session.get())).toEqual([]);
+  });
+
   it('signs out: tells the server, drops tokens', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     await sendAs(popupSender(), { type: 'signOut' });
     expect(server.state.calls.at(-1)).toBe('POST /api/logout');
     const stored = await fakeBrowser.storage.session.get();

@@ -10,8 +10,8 @@ const grafana = 'http://127.0.0.1:3000';
 
 describe('opening Grafana', () => {
   it('uses the cached token without a network round trip when it is fresh', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     const calls = server.state.calls.length;
     const result = (await sendAs(popupSender(), { type: 'open' })) as OpenResult;
     expect(result).toEqual({ ok: true, instanceId: 'main' });
@@ -20,8 +20,8 @@ describe('opening Grafana', () => {
   });
 
   it('fetches a new token first when the cached one is due for refresh', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     advance(250_000);
     await sendAs(popupSender(), { type: 'open', instanceId: 'ops', path: '/d/abc?orgId=1' });
     expect(server.state.calls.at(-1)).toBe('POST /api/token');
@@ -29,8 +29,8 @@ describe('opening Grafana', () => {
   });
 
   it('falls back to the still-valid cached token while the server is unreachable', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     advance(250_000);
     server.state.reachable = false;
     expect(await sendAs(popupSender(), { type: 'open' })).toEqual({ ok: true, instanceId: 'main' });
@@ -38,15 +38,33 @@ describe('opening Grafana', () => {
   });
 
   it('keeps the token out of the URL when the user asked for it', async () => {
-    const { tokens } = await setUp({ keepTokensOutOfUrls: true });
-    await tokens.syncAccount();
+    const { sync } = await setUp({ keepTokensOutOfUrls: true });
+    await sync.syncAccount();
     await sendAs(popupSender(), { type: 'open', path: '/explore' });
     expect(await openedUrls()).toEqual([`${grafana}/explore`]);
   });
 
+  it('says what is missing, and puts no token in the URL, when tokens stay out of URLs but the header rule cannot act', async () => {
+    const { sync } = await setUp({ keepTokensOutOfUrls: true });
+    await sync.syncAccount();
+    // The fake grants http://127.0.0.1/* only: ops.example.com has no host access, so no rule applies there.
+    const result = (await sendAs(popupSender(), { type: 'open', instanceId: 'ops' })) as OpenResult;
+    expect(result).toMatchObject({ ok: false, reason: 'no-host-access', message: expect.stringMatching(/ops\.example\.com.*Options/) });
+    expect(await openedUrls()).toEqual([]);
+    expect(fakeBrowser.runtime.openOptionsPage).toHaveBeenCalled();
+  });
+
+  it('answers with the failure itself when the server cannot be reached', async () => {
+    const { server } = await setUp();
+    server.state.reachable = false;
+    const result = (await sendAs(popupSender(), { type: 'open' })) as OpenResult;
+    expect(result).toMatchObject({ ok: false, reason: 'unreachable', message: expect.stringMatching(/Cannot reach the token server at http:\/\/127\.0\.0\.1:7000/) });
+    expect(await openedUrls()).toEqual([]);
+  });
+
   it('opens the option-chosen default instance', async () => {
-    const { tokens } = await setUp({ defaultInstance: 'ops' });
-    await tokens.syncAccount();
+    const { sync } = await setUp({ defaultInstance: 'ops' });
+    await sync.syncAccount();
     await sendAs(popupSender(), { type: 'open' });
     expect(await openedUrls()).toEqual(['https://ops.example.com/grafana/?auth_token=jwt-2']);
   });
@@ -60,16 +78,16 @@ describe('opening Grafana', () => {
   });
 
   it('says when the user has no access to the instance', async () => {
-    const { tokens, server } = await setUp();
+    const { sync, server } = await setUp();
     delete server.state.roles.main;
-    await tokens.syncAccount();
+    await sync.syncAccount();
     expect(await sendAs(popupSender(), { type: 'open' })).toMatchObject({ ok: false, reason: 'no-access' });
     expect(await openedUrls()).toEqual([]);
   });
 
   it('still serves the popup after the worker was stopped', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     const calls = server.state.calls.length;
     await restartWorker();
     const state = (await sendAs(popupSender(), { type: 'getState' })) as PopupState;
@@ -81,8 +99,8 @@ describe('opening Grafana', () => {
   });
 
   it('opens the default instance from the keyboard shortcut', async () => {
-    const { tokens } = await setUp();
-    await tokens.syncAccount();
+    const { sync } = await setUp();
+    await sync.syncAccount();
     const commands = (fakeBrowser as unknown as { commands: { onCommand: { trigger(c: string): Promise<unknown> } } }).commands;
     await commands.onCommand.trigger('open-grafana');
     await until(async () => expect(await openedUrls()).toEqual([`${grafana}/?auth_token=jwt-1`]));
@@ -123,8 +141,8 @@ describe('context menu', () => {
   });
 
   it('dispatches clicks to a signed-in tab', async () => {
-    const { tokens } = await setUp();
-    await tokens.syncAccount();
+    const { sync } = await setUp();
+    await sync.syncAccount();
     const menus = (fakeBrowser as unknown as { contextMenus: { onClicked: { trigger(info: unknown, tab?: unknown): Promise<unknown> } } }).contextMenus;
     await menus.onClicked.trigger({ menuItemId, linkUrl: `${grafana}/d/abc?orgId=1`, pageUrl: 'https://wiki.example/', editable: false });
     await menus.onClicked.trigger({ menuItemId, selectionText: 'cpu', pageUrl: 'https://wiki.example/', editable: false });
@@ -145,9 +163,9 @@ describe('sign-in', () => {
   });
 
   it('notices a completed sign-in on the server tab and fetches tokens', async () => {
-    const { tokens, server } = await setUp();
+    const { sync, server } = await setUp();
     server.state.signedIn = false;
-    await tokens.syncAccount();
+    await sync.syncAccount();
     server.state.signedIn = true;
     const tab = { id: 7, index: 0, url: `${serverUrl}/`, highlighted: true, active: true, pinned: false, incognito: false };
     await fakeBrowser.tabs.onUpdated.trigger(7, { status: 'complete' }, tab as never);
@@ -155,9 +173,9 @@ describe('sign-in', () => {
   });
 
   it('ignores tabs whose URL it cannot see and pages still on the login form', async () => {
-    const { tokens, server } = await setUp();
+    const { sync, server } = await setUp();
     server.state.signedIn = false;
-    await tokens.syncAccount();
+    await sync.syncAccount();
     const calls = server.state.calls.length;
     const base = { index: 0, highlighted: true, active: true, pinned: false, incognito: false };
     await fakeBrowser.tabs.onUpdated.trigger(8, { status: 'complete' }, { ...base, id: 8 } as never);

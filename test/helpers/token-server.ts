@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestHandler } from 'express';
 import { createApp, type TokenServer } from '../../server/app.ts';
-import { OffsetClock } from '../../server/clock.ts';
+import { OffsetClock, type Clock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { hashPassword } from '../../server/passwords.ts';
@@ -31,13 +31,17 @@ export interface StartOptions {
   port?: number;
   /** Passed to createApp: routes before its 404 handler. */
   extraRoutes?: RequestHandler;
+  /** The server's clock (default: real time that tests can move forward). */
+  clock?: MovableClock;
 }
+
+export type MovableClock = Clock & { advanceMs(ms: number): void };
 
 export interface RunningTokenServer {
   url: string;
   config: Config;
   store: Store;
-  clock: OffsetClock;
+  clock: MovableClock;
   server: TokenServer;
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
@@ -67,7 +71,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     overrides: { publicUrl: url, databasePath: join(dir, 'db.sqlite'), auditLog: auditLogPath, ...options.settings },
   });
   const store = await openSqliteStore(config.databasePath);
-  const clock = new OffsetClock();
+  const clock = options.clock ?? new OffsetClock();
   const server = await createApp({ config, store, clock, log: () => {}, extraRoutes: options.extraRoutes });
   handler = server.app;
 

@@ -137,6 +137,9 @@ describe('grafana-sso CLI', () => {
     for (const c of await loadCommands()) expect(help.out).toContain(`  ${[...c.words, ...(c.args ?? []).map((a) => (a.optional ? `[${a.name}]` : a.name))].join(' ')}`);
     expect(help.out).toMatch(/^ {2}users add LOGIN --email E \[--name N\] \[--admin\] \[--groups a,b\] \[--password-stdin\]$/m);
     expect(help.out).toMatch(/^ {2}audit \[--limit N\] +the latest audit events/m);
+    const words = (await loadCommands()).map((c) => c.words.join(' '));
+    expect(new Set(words).size).toBe(words.length);
+    expect((await run(['users', '--help'])).out).toContain('  users set-role LOGIN INSTANCE ROLE');
     expect((await run(['users', 'add', '--help'])).out).toBe(`Usage:\n${usageOf((await loadCommands()).find((c) => c.words.join(' ') === 'users add')!)}`);
   });
 

@@ -81,15 +81,17 @@ describe('configuration', () => {
     expect(setting(() => loadConfig({ env: { GRAFANA_SSO_SIGN_IN_MAX_FAILURES_PER_IP: '0' } }))).toBe('signInMaxFailuresPerIp');
   });
 
-  it('computes https, the JWKS URL and the cookie names once, from publicUrl', () => {
+  it('computes the origin, https, the JWKS URL and the cookie names once, from publicUrl', () => {
     const plain = validateConfig({});
     expect(plain.derived).toEqual({
+      origin: 'http://127.0.0.1:8080',
       https: false,
       jwksUrl: 'http://127.0.0.1:8080/.well-known/jwks.json',
       cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf' },
     });
     const secure = validateConfig({ publicUrl: 'https://sso.example.com/base/' });
     expect(secure.derived).toEqual({
+      origin: 'https://sso.example.com',
       https: true,
       jwksUrl: 'https://sso.example.com/base/.well-known/jwks.json',
       cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf' },

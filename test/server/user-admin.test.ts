@@ -19,7 +19,7 @@ describe('user administration', () => {
   let admin: UserAdmin;
   beforeAll(async () => {
     s = await startTokenServer({ settings: { instances: [{ id: 'g', url: 'http://127.0.0.1:1', allowedRoles: ['Viewer', 'Editor'] }] } });
-    admin = new UserAdmin({ store: s.store, audit: s.server.ctx.audit, clock: s.clock, config: s.config }, 'admin-page:42');
+    admin = new UserAdmin({ store: s.store, audit: s.server.ctx.audit, clock: s.clock, instances: s.config.instances }, 'admin-page:42');
   });
   afterAll(() => s.close());
 

@@ -6,7 +6,7 @@ import { command, type CommandContext } from '../command.ts';
 /** The user-administration rules (server/user-admin.ts), acting as "cli" in the audit log. */
 async function admin({ config, store }: CommandContext): Promise<UserAdmin> {
   const { store: db, audit } = await store();
-  return new UserAdmin({ store: db, audit, clock: systemClock, config }, 'cli');
+  return new UserAdmin({ store: db, audit, clock: systemClock, instances: config.instances }, 'cli');
 }
 
 const login = { name: 'LOGIN' };

@@ -12,8 +12,8 @@ const fire = (name: string) => fakeBrowser.alarms.onAlarm.trigger({ name, schedu
 
 describe('sync after sign-in', () => {
   it('fetches one token per instance the user may open and keeps it in storage.session only', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
 
     const stored = await session();
     expect(stored['token:main']).toEqual({
@@ -33,15 +33,15 @@ describe('sync after sign-in', () => {
   });
 
   it('sends the custom request header and the cookies on every call', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     for (const headers of server.state.headers) expect(headers['X-Grafana-SSO']).toBe('1');
     for (const [, init] of server.fetch.mock.calls) expect(init?.credentials).toBe('include');
   });
 
   it('installs the header rules and schedules the refresh from receipt time + expiresIn', async () => {
-    const { tokens } = await setUp();
-    await tokens.syncAccount();
+    const { sync } = await setUp();
+    await sync.syncAccount();
     expect(headerValue('main')).toBe('jwt-1');
     expect(headerValue('ops')).toBe('jwt-2');
     expect(sessionRules.size).toBe(4);
@@ -50,9 +50,9 @@ describe('sync after sign-in', () => {
   });
 
   it('a second sync reuses fresh tokens instead of fetching new ones', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
+    await sync.syncAccount();
     expect(server.state.issued).toBe(2);
     expect(headerValue('main')).toBe('jwt-1');
   });
@@ -60,8 +60,8 @@ describe('sync after sign-in', () => {
 
 describe('refresh alarm', () => {
   it('replaces token and rule before expiry and schedules the next refresh', async () => {
-    const { tokens } = await setUp();
-    await tokens.syncAccount();
+    const { sync } = await setUp();
+    await sync.syncAccount();
     advance(240_000);
     await fire('refresh:main');
     await until(async () => expect((await session())['token:main']).toMatchObject({ token: 'jwt-3' }));
@@ -71,39 +71,39 @@ describe('refresh alarm', () => {
   });
 
   it('honours the configured margin (short-lived tokens in tests, policies in production)', async () => {
-    const { tokens, server } = await setUp({ refreshMinMarginSeconds: 2, refreshMarginRatio: 0.2 });
+    const { sync, server } = await setUp({ refreshMinMarginSeconds: 2, refreshMarginRatio: 0.2 });
     server.state.lifetime = 60;
-    await tokens.syncAccount();
+    await sync.syncAccount();
     expect(await alarmTime('refresh:main')).toBe(t0 + 48_000);
   });
 
   it('backs off while the server is unreachable, keeps the valid token, then drops it at expiry', async () => {
-    const { tokens, server } = await setUp();
+    const { sync, server } = await setUp();
     vi.spyOn(Math, 'random').mockReturnValue(0); // no jitter
-    await tokens.syncAccount();
+    await sync.syncAccount();
     server.state.reachable = false;
 
     advance(240_000);
-    await tokens.refreshInstance('main');
+    await sync.refreshInstance('main');
     expect(await alarmTime('refresh:main')).toBe(t0 + 270_000);
     expect(headerValue('main')).toBe('jwt-1');
     expect((await session()).problem).toMatchObject({ code: 'unreachable', retryAt: t0 + 270_000 });
     await until(async () => expect(await badgeText()).toBe('!'));
 
     vi.setSystemTime(t0 + 270_000);
-    await tokens.refreshInstance('main');
+    await sync.refreshInstance('main');
     // The second retry would be 60 s later, after expiry: it is moved to the expiry instead.
     expect(await alarmTime('refresh:main')).toBe(t0 + 300_000);
 
     vi.setSystemTime(t0 + 300_000);
-    await tokens.refreshInstance('main');
+    await sync.refreshInstance('main');
     expect((await session())['token:main']).toBeUndefined();
     expect(headerValue('main')).toBeUndefined();
     expect(sessionRules.has(ruleIds('main').navigations)).toBe(false);
     expect((await session())['failures:refresh:main']).toBe(3);
 
     server.state.reachable = true;
-    await tokens.refreshInstance('main');
+    await sync.refreshInstance('main');
     expect(headerValue('main')).toMatch(/^jwt-/);
     expect((await session()).problem).toBeUndefined();
     expect((await session())['failures:refresh:main']).toBeUndefined();
@@ -111,8 +111,8 @@ describe('refresh alarm', () => {
   });
 
   it('drops every token, rule and alarm when the server says the session is gone', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     server.state.signedIn = false;
     advance(240_000);
     await fire('refresh:main');
@@ -125,11 +125,11 @@ describe('refresh alarm', () => {
   });
 
   it('drops only the instance the user lost access to', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     delete server.state.roles.ops;
     advance(240_000);
-    await tokens.refreshInstance('ops');
+    await sync.refreshInstance('ops');
     expect((await session())['token:ops']).toBeUndefined();
     expect(headerValue('ops')).toBeUndefined();
     expect(headerValue('main')).toBe('jwt-1');
@@ -137,9 +137,9 @@ describe('refresh alarm', () => {
   });
 
   it('after a browser restart (storage.session empty) an old alarm triggers a full sync', async () => {
-    const { tokens, server } = await setUp();
+    const { sync, server } = await setUp();
     await fakeBrowser.storage.session.clear();
-    await tokens.refreshInstance('main');
+    await sync.refreshInstance('main');
     expect(server.state.calls.slice(0, 2)).toEqual(['GET /api/config', 'GET /api/session']);
     expect(headerValue('main')).toBe('jwt-1');
   });
@@ -147,8 +147,8 @@ describe('refresh alarm', () => {
 
 describe('configuration changes', () => {
   it('forgets everything of the previous server when the server URL changes', async () => {
-    const { tokens, server } = await setUp();
-    await tokens.syncAccount();
+    const { sync, server } = await setUp();
+    await sync.syncAccount();
     server.state.reachable = false;
     await fakeBrowser.storage.local.set({ options: { serverUrl: 'http://127.0.0.1:7999' } });
     await until(async () => expect((await session())['token:main']).toBeUndefined());
@@ -156,19 +156,42 @@ describe('configuration changes', () => {
   });
 
   it('is unconfigured without a server URL', async () => {
-    const { tokens } = await setUp();
+    const { sync } = await setUp();
     await fakeBrowser.storage.local.set({ options: {} });
-    await tokens.syncAccount();
+    await sync.syncAccount();
     expect((await session()).account).toEqual({ status: 'unconfigured' });
     expect(await badgeText()).toBe('?');
   });
 
   it('uses the administrator-pushed server over the user one', async () => {
-    const { tokens, server } = await setUp();
+    const { sync, server } = await setUp();
     await fakeBrowser.storage.local.set({ options: { serverUrl: 'http://127.0.0.1:1' } });
     await fakeBrowser.storage.managed.set({ serverUrl });
-    await tokens.syncAccount();
+    await sync.syncAccount();
     expect(String(server.fetch.mock.calls.at(-1)?.[0])).toContain(serverUrl);
     expect((await session()).config).toMatchObject({ serverUrl, config: { instances } });
+  });
+});
+
+describe('results and roles', () => {
+  it('writes the roles once after the fan-out, so one token answer cannot overwrite another', async () => {
+    const { sync, server } = await setUp();
+    // The session still lists both instances, but by now the token endpoint grants Admin on main and nothing on ops.
+    server.state.sessionRoles = { main: 'Editor', ops: 'Viewer' };
+    server.state.roles = { main: 'Admin' };
+    const set = vi.spyOn(fakeBrowser.storage.session, 'set');
+    await sync.syncAccount();
+    expect((await session()).account).toMatchObject({ status: 'signed-in', roles: { main: 'Admin' } });
+    expect((await session())['token:ops']).toBeUndefined();
+    const accountWrites = set.mock.calls.filter(([items]) => 'account' in (items as object));
+    expect(accountWrites).toHaveLength(2); // the session's view, then the settled roles
+  });
+
+  it('runs on the clock and network it is given, not the global ones', async () => {
+    const { sync, server } = await setUp();
+    const at = t0 + 3_600_000;
+    await sync.syncAccount({ clock: { now: () => at }, fetch: server.fetch });
+    expect((await session())['token:main']).toMatchObject({ receivedAt: at });
+    expect(await alarmTime('refresh:main')).toBe(at + 240_000);
   });
 });

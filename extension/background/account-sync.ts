@@ -1,0 +1,176 @@
+// The account as the server sees it: config, session, then a token per instance the user may open.
+// Entry points take the lock once; failures come back as values (outcomes, problems), and the
+// account, with its roles, is written once after the tokens' fan-out.
+import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts';
+import type { Options } from '../shared/options';
+import { ServerError } from '../shared/server-api';
+import { clearWorkerAlarms, syncAlarm } from './alarms';
+import { systemDeps, type WorkerDeps } from './clock';
+import { removeAllHeaderRules } from './header-rules';
+import { exclusive } from './lock';
+import { isFresh } from './refresh-schedule';
+import { retryLater, succeeded } from './retry';
+import * as store from './store';
+import type { Account, Problem, TokenRecord } from './store';
+import { cachedToken, dropInstance, fetchToken, installToken, type FetchOutcome } from './token-cache';
+import { isSynced, loadWorkerState, pickInstance, refreshPolicy, type WorkerState } from './worker-state';
+
+type SignedIn = Extract<Account, { status: 'signed-in' }>;
+
+// ---- entry points ----
+
+/** Full check: config, session, then a token per instance the user may open. */
+export function syncAccount(deps: WorkerDeps = systemDeps): Promise<void> {
+  return exclusive(async () => {
+    await sync(await loadWorkerState(deps), deps);
+  });
+}
+
+/** The refresh alarm of one instance fired. */
+export function refreshInstance(instanceId: string, deps: WorkerDeps = systemDeps): Promise<void> {
+  return exclusive(async () => {
+    const state = await loadWorkerState(deps);
+    if (!isSynced(state) || state.account?.status !== 'signed-in') {
+      await sync(state, deps);
+      return;
+    }
+    const instance = state.config?.instances.find((i) => i.id === instanceId);
+    if (!instance) return dropInstance(instanceId);
+    await settle(state.account, [[instance.id, await fetchToken(state, instance, deps.clock)]]);
+  });
+}
+
+export type TokenOutcome =
+  | { ok: true; record: TokenRecord; instance: PublicInstance; options: Options }
+  | { ok: false; reason: 'unconfigured' | 'signed-out' | 'no-access' | 'unreachable'; message: string };
+
+const unconfigured: TokenOutcome = { ok: false, reason: 'unconfigured', message: 'No token server is configured.' };
+const signedOut: TokenOutcome = { ok: false, reason: 'signed-out', message: 'You are signed out.' };
+const noAccess: TokenOutcome = { ok: false, reason: 'no-access', message: 'Your account has no access to this Grafana instance.' };
+const unreachable = (problem: Problem | undefined): TokenOutcome => ({
+  ok: false,
+  reason: 'unreachable',
+  message: problem?.message ?? 'The token server is unreachable.',
+});
+
+/**
+ * A token to open Grafana with: the cached one when fresh (no network round trip), else a new one;
+ * while the server is unreachable, the cached one as long as it is valid.
+ */
+export function tokenForOpening(instanceId: string | undefined, deps: WorkerDeps = systemDeps): Promise<TokenOutcome> {
+  return exclusive(async (): Promise<TokenOutcome> => {
+    let state = await loadWorkerState(deps);
+    if (!state.options.serverUrl) return unconfigured;
+    let problem: Problem | undefined;
+    if (!isSynced(state)) ({ state, problem } = await sync(state, deps));
+    const { config, account, options } = state;
+    if (!config || !account) return unreachable(problem);
+    if (account.status !== 'signed-in') return signedOut;
+    const instance = pickInstance(config, options, instanceId);
+    if (!instance || !(instance.id in account.roles)) return noAccess;
+    const opened = (record: TokenRecord): TokenOutcome => ({ ok: true, record, instance, options });
+
+    const cached = await cachedToken(instance.id);
+    if (cached && isFresh(cached, refreshPolicy(options), deps.clock.now())) return opened(cached);
+    const outcome = await fetchToken(state, instance, deps.clock);
+    await settle(account, [[instance.id, outcome]]);
+    switch (outcome.kind) {
+      case 'token':
+        return opened(outcome.record);
+      case 'signed-out':
+        return signedOut;
+      case 'no-access':
+        return noAccess;
+      case 'failed':
+        return outcome.stillValid ? opened(outcome.stillValid) : unreachable(outcome.problem);
+    }
+  });
+}
+
+/** Forget the user locally: tokens, rules, alarms. `account` says why (signed out, unconfigured). */
+export function forgetUser(account: Account): Promise<void> {
+  return exclusive(() => forget(account));
+}
+
+// ---- work done under the lock ----
+
+async function sync(state: WorkerState, deps: WorkerDeps): Promise<{ state: WorkerState; problem?: Problem }> {
+  const { options, api } = state;
+  if (!options.serverUrl) {
+    const account: Account = { status: 'unconfigured' };
+    await forget(account);
+    return { state: { ...state, config: undefined, account } };
+  }
+  let { config, account } = state;
+  const cached = await store.load('config');
+  if (cached && cached.serverUrl !== options.serverUrl) {
+    // Another server: nothing of the previous one may stay.
+    account = { status: 'signed-out' };
+    await forget(account);
+  }
+  try {
+    config = await api.getConfig();
+    await store.save({ config: { serverUrl: options.serverUrl, config } });
+    const session = await api.getSession();
+    const signedIn: SignedIn = { status: 'signed-in', user: session.user, roles: Object.fromEntries(session.instances.map((i) => [i.id, i.role])) };
+    await store.save({ account: signedIn });
+    await succeeded(syncAlarm);
+    const next: WorkerState = { ...state, config, account: signedIn };
+
+    const tokens = await store.loadTokens();
+    const allowed = config.instances.filter((i) => i.id in signedIn.roles);
+    for (const id of tokens.keys()) {
+      if (!allowed.some((i) => i.id === id)) await dropInstance(id);
+    }
+    const policy = refreshPolicy(options);
+    const fetched = await Promise.all(
+      allowed.map(async (instance): Promise<[string, FetchOutcome] | undefined> => {
+        const current = tokens.get(instance.id);
+        if (current && isFresh(current, policy, deps.clock.now())) {
+          // Still good: make sure its rule and alarm exist (they may predate a permission grant).
+          await installToken(instance, current, policy);
+          return undefined;
+        }
+        return [instance.id, await fetchToken(next, instance, deps.clock)];
+      }),
+    );
+    const outcomes = fetched.filter((o) => o !== undefined);
+    const failed = outcomes.map(([, o]) => o).find((o) => o.kind === 'failed');
+    return { state: { ...next, account: await settle(signedIn, outcomes) }, problem: failed?.problem };
+  } catch (error) {
+    if (error instanceof ServerError && error.code === 'session_required') {
+      account = { status: 'signed-out' };
+      await forget(account);
+      return { state: { ...state, config, account } };
+    }
+    return { state: { ...state, config, account }, problem: await retryLater(error, syncAlarm, undefined, deps.clock) };
+  }
+}
+
+/**
+ * What token answers mean for the account: signed out if any said so; else the roles they carried
+ * (none for an instance the user lost), written once, so parallel answers cannot overwrite each other.
+ */
+async function settle(account: SignedIn, outcomes: [string, FetchOutcome][]): Promise<Account> {
+  if (outcomes.some(([, o]) => o.kind === 'signed-out')) {
+    const out: Account = { status: 'signed-out' };
+    await forget(out);
+    return out;
+  }
+  const roles: Record<string, GrafanaRole> = { ...account.roles };
+  for (const [instanceId, outcome] of outcomes) {
+    if (outcome.kind === 'token') roles[instanceId] = outcome.role;
+    else if (outcome.kind === 'no-access') delete roles[instanceId];
+  }
+  const changed = Object.keys(roles).length !== Object.keys(account.roles).length || Object.entries(roles).some(([id, r]) => account.roles[id] !== r);
+  if (!changed) return account;
+  const next: SignedIn = { ...account, roles };
+  await store.save({ account: next });
+  return next;
+}
+
+async function forget(account: Account): Promise<void> {
+  await Promise.all([store.userKeys().then((keys) => store.remove([...keys, 'problem'])), removeAllHeaderRules(), clearWorkerAlarms()]);
+  if (account.status === 'unconfigured') await store.remove(['config']);
+  await store.save({ account });
+}

@@ -1,0 +1,24 @@
+// The options page's question "is this token server usable, and am I signed in there?", answered by
+// the worker: extension pages make no server calls of their own.
+import type { ServerCheck } from '../shared/messages';
+import { readOptions } from '../shared/options';
+import { serverApi, ServerError } from '../shared/server-api';
+import { systemDeps, type WorkerDeps } from './clock';
+
+export async function checkServer(deps: WorkerDeps = systemDeps): Promise<ServerCheck> {
+  const { options } = await readOptions();
+  if (!options.serverUrl) throw new Error('No token server is configured.');
+  const api = serverApi(options.serverUrl, deps.fetch);
+  try {
+    const config = await api.getConfig();
+    try {
+      return { ok: true, serverUrl: options.serverUrl, config, user: (await api.getSession()).user };
+    } catch (error) {
+      if (error instanceof ServerError && error.code === 'session_required') return { ok: true, serverUrl: options.serverUrl, config, user: null };
+      throw error;
+    }
+  } catch (error) {
+    if (!(error instanceof ServerError)) throw error;
+    return { ok: false, serverUrl: options.serverUrl, code: error.code, message: error.message };
+  }
+}

@@ -1,0 +1,31 @@
+import type { Options, ResolvedOptions } from '../shared/options';
+import { LockNote } from './LockNote';
+
+export function PrivacySection(props: {
+  resolved: ResolvedOptions;
+  grafanaGranted: boolean;
+  save: <K extends keyof Options>(key: K, value: Options[K]) => Promise<void>;
+}) {
+  const { resolved, grafanaGranted, save } = props;
+  const on = resolved.options.keepTokensOutOfUrls;
+  return (
+    <section>
+      <h2>Privacy</h2>
+      <label>
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={resolved.locked.includes('keepTokensOutOfUrls')}
+          onChange={(e) => void save('keepTokensOutOfUrls', e.target.checked)}
+        />{' '}
+        Keep tokens out of URLs (open Grafana without <code>auth_token</code>; needs access to the Grafana sites)
+        <LockNote resolved={resolved} option="keepTokensOutOfUrls" />
+      </label>
+      {on && !grafanaGranted ? (
+        <p className="notice error" role="alert">
+          Grafana cannot be opened signed in until you allow access to the Grafana sites above: without it no token reaches Grafana.
+        </p>
+      ) : null}
+    </section>
+  );
+}

@@ -2,6 +2,8 @@ import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
 import type { KeyManager } from './keys.ts';
+import type { ProviderRegistry } from './oidc/providers.ts';
+import type { ProviderSessions } from './oidc/provider-sessions.ts';
 import type { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import type { SignInThrottle } from './throttle.ts';
@@ -15,6 +17,10 @@ export interface Context {
   sessions: Sessions;
   audit: AuditLog;
   throttle: SignInThrottle;
+  /** OpenID Connect providers and their discovery state. */
+  providers: ProviderRegistry;
+  /** Provider state of sessions signed in through a provider. */
+  providerSessions: ProviderSessions;
   instance(id: string): InstanceConfig | undefined;
   log(message: string): void;
 }

@@ -21,7 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'users, grants, sessions, signing keys, audit, sign-in failures',
     sql: {
-      // Exactly the schema that SQLite databases recorded as PRAGMA user_version = 1.
+      // Exactly the schema that SQLite databases recorded as PRAGMA user_version = 1 (and 2 below as 2).
       sqlite: `
         CREATE TABLE users (
           id TEXT PRIMARY KEY,
@@ -124,6 +124,60 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: 'OpenID Connect: identities by (issuer, subject), provider state per session',
+    sql: {
+      sqlite: `
+        CREATE TABLE identities (
+          issuer TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          provider_id TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          last_sign_in_at INTEGER,
+          PRIMARY KEY (issuer, subject)
+        );
+        CREATE INDEX identities_user ON identities(user_id);
+        CREATE TABLE provider_sessions (
+          session_id_hash TEXT PRIMARY KEY REFERENCES sessions(id_hash) ON DELETE CASCADE,
+          provider_id TEXT NOT NULL,
+          issuer TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          refresh_token TEXT,
+          access_token TEXT,
+          access_token_expires_at INTEGER,
+          id_token TEXT,
+          auth_time INTEGER,
+          refreshed_at INTEGER NOT NULL,
+          unreachable_since INTEGER
+        );`,
+      postgres: `
+        CREATE TABLE identities (
+          issuer TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          provider_id TEXT NOT NULL,
+          created_at BIGINT NOT NULL,
+          last_sign_in_at BIGINT,
+          PRIMARY KEY (issuer, subject)
+        );
+        CREATE INDEX identities_user ON identities(user_id);
+        CREATE TABLE provider_sessions (
+          session_id_hash TEXT PRIMARY KEY REFERENCES sessions(id_hash) ON DELETE CASCADE,
+          provider_id TEXT NOT NULL,
+          issuer TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          refresh_token TEXT,
+          access_token TEXT,
+          access_token_expires_at BIGINT,
+          id_token TEXT,
+          auth_time BIGINT,
+          refreshed_at BIGINT NOT NULL,
+          unreachable_since BIGINT
+        );`,
+    },
+  },
+  {
+    version: 3,
     name: 'sign-in attempts counted before they run; portable login lookup',
     sql: {
       // An attempt is counted when admitted and forgiven when it succeeds (throttle.ts); the

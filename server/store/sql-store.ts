@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.ts';
 import { UniqueViolation, type Driver, type LockName, type Param, type Queryable, type Transaction } from './driver.ts';
-import type { AuditEvent, InstanceGrant, NewUser, Session, SignInAdmission, SignInLimit, Store, StoredKey, User, UserPatch } from './types.ts';
+import type { AuditEvent, Identity, InstanceGrant, NewUser, ProviderSession, Session, SignInAdmission, SignInLimit, Store, StoredKey, User, UserPatch } from './types.ts';
 
 /** Rows per audit INSERT statement; a larger batch is several statements in one transaction. */
 const AUDIT_ROWS_PER_STATEMENT = 100;
@@ -37,6 +37,29 @@ interface KeyRow {
   created_at: number;
   activates_at: number;
   retired_at: number | null;
+}
+
+interface IdentityRow {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  provider_id: string;
+  created_at: number;
+  last_sign_in_at: number | null;
+}
+
+interface ProviderSessionRow {
+  session_id_hash: string;
+  provider_id: string;
+  issuer: string;
+  subject: string;
+  refresh_token: string | null;
+  access_token: string | null;
+  access_token_expires_at: number | null;
+  id_token: string | null;
+  auth_time: number | null;
+  refreshed_at: number;
+  unreachable_since: number | null;
 }
 
 const USER_COLUMNS: Record<keyof UserPatch, string> = {
@@ -240,6 +263,69 @@ export class SqlStore implements Store {
     await this.db.run('DELETE FROM signing_keys WHERE kid = ?', [kid]);
   }
 
+  async createIdentity(i: Identity): Promise<void> {
+    try {
+      await this.db.run('INSERT INTO identities (issuer, subject, user_id, provider_id, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        i.issuer,
+        i.subject,
+        i.userId,
+        i.providerId,
+        i.createdAt,
+        i.lastSignInAt,
+      ]);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw new InputError('identity_taken', `the identity ${i.subject} of ${i.issuer} is already linked to an account`);
+      throw e;
+    }
+  }
+
+  async getIdentity(issuer: string, subject: string): Promise<Identity | undefined> {
+    const [r] = await this.db.all<IdentityRow>('SELECT * FROM identities WHERE issuer = ? AND subject = ?', [issuer, subject]);
+    return r && toIdentity(r);
+  }
+
+  async listIdentities(): Promise<Identity[]> {
+    return (await this.db.all<IdentityRow>('SELECT * FROM identities ORDER BY issuer, subject')).map(toIdentity);
+  }
+
+  async touchIdentity(issuer: string, subject: string, at: number): Promise<void> {
+    await this.db.run('UPDATE identities SET last_sign_in_at = ? WHERE issuer = ? AND subject = ?', [at, issuer, subject]);
+  }
+
+  async deleteIdentity(issuer: string, subject: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM identities WHERE issuer = ? AND subject = ?', [issuer, subject])) > 0;
+  }
+
+  async saveProviderSession(p: ProviderSession): Promise<void> {
+    await this.db.run(
+      `INSERT INTO provider_sessions (session_id_hash, provider_id, issuer, subject, refresh_token, access_token, access_token_expires_at, id_token, auth_time, refreshed_at, unreachable_since)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (session_id_hash) DO UPDATE SET refresh_token = excluded.refresh_token, access_token = excluded.access_token,
+         access_token_expires_at = excluded.access_token_expires_at, id_token = excluded.id_token, auth_time = excluded.auth_time,
+         refreshed_at = excluded.refreshed_at, unreachable_since = excluded.unreachable_since`,
+      [p.sessionIdHash, p.providerId, p.issuer, p.subject, p.refreshToken, p.accessToken, p.accessTokenExpiresAt, p.idToken, p.authTime, p.refreshedAt, p.unreachableSince],
+    );
+  }
+
+  async getProviderSession(sessionIdHash: string): Promise<ProviderSession | undefined> {
+    const [r] = await this.db.all<ProviderSessionRow>('SELECT * FROM provider_sessions WHERE session_id_hash = ?', [sessionIdHash]);
+    return (
+      r && {
+        sessionIdHash: r.session_id_hash,
+        providerId: r.provider_id,
+        issuer: r.issuer,
+        subject: r.subject,
+        refreshToken: r.refresh_token,
+        accessToken: r.access_token,
+        accessTokenExpiresAt: r.access_token_expires_at,
+        idToken: r.id_token,
+        authTime: r.auth_time,
+        refreshedAt: r.refreshed_at,
+        unreachableSince: r.unreachable_since,
+      }
+    );
+  }
+
   /**
    * Group commit: the events recorded while the previous commit runs (under load, many token requests
    * at once) go into the next one, started after the current turn of the event loop. Each caller's
@@ -307,6 +393,15 @@ export class SqlStore implements Store {
     await this.db.run('DELETE FROM sign_in_failures WHERE at <= ?', [before]);
   }
 }
+
+const toIdentity = (r: IdentityRow): Identity => ({
+  issuer: r.issuer,
+  subject: r.subject,
+  userId: r.user_id,
+  providerId: r.provider_id,
+  createdAt: r.created_at,
+  lastSignInAt: r.last_sign_in_at,
+});
 
 function toUser(r: UserRow): User {
   return {

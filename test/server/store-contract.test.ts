@@ -85,6 +85,24 @@ describe.each([sqliteEngine(), postgresEngine()])('store contract on $name', (en
     expect((await store.listKeys()).map((k) => k.kid)).toEqual(['b']);
   });
 
+  it('links identities by (issuer, subject) and keeps provider state per session; both go with their owner', async () => {
+    const u = await newUser('frank');
+    const identity = { issuer: 'https://idp.example.com', subject: 's1', userId: u.id, providerId: 'idp', createdAt: 5, lastSignInAt: null };
+    await store.createIdentity(identity);
+    await expect(store.createIdentity({ ...identity, createdAt: 6 })).rejects.toMatchObject({ code: 'identity_taken' });
+    await store.touchIdentity(identity.issuer, 's1', 9);
+    expect(await store.getIdentity(identity.issuer, 's1')).toEqual({ ...identity, lastSignInAt: 9 });
+    await store.createSession({ idHash: 'p1', userId: u.id, csrfToken: 'c', createdAt: 1, lastSeenAt: 1, expiresAt: 99 });
+    const state = { sessionIdHash: 'p1', providerId: 'idp', issuer: identity.issuer, subject: 's1', refreshToken: 'sealed', accessToken: null, accessTokenExpiresAt: null, idToken: 'sealed-id', authTime: 1, refreshedAt: 2, unreachableSince: null };
+    await store.saveProviderSession(state);
+    await store.saveProviderSession({ ...state, refreshedAt: 3, unreachableSince: 3 });
+    expect(await store.getProviderSession('p1')).toEqual({ ...state, refreshedAt: 3, unreachableSince: 3 });
+    await store.deleteSession('p1');
+    expect(await store.getProviderSession('p1')).toBeUndefined();
+    await store.deleteUser(u.id);
+    expect(await store.listIdentities()).toEqual([]);
+  });
+
   it('commits every audit event of a burst, in order, before its promise settles', async () => {
     const burst = Array.from({ length: 450 }, (_, i) => store.appendAudit({ at: i, type: 'token_minted', jti: `j${i}`, nested: { n: i } }));
     await Promise.all(burst);

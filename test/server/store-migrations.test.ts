@@ -21,23 +21,24 @@ describe('schema migrations', () => {
     await cluster?.close();
   });
 
-  /** A database as servers before the migrations table left it: schema 1, PRAGMA user_version = 1. */
-  function legacySqlite(path: string) {
+  /** A database as servers before the migrations table left it: PRAGMA user_version = the schema version. */
+  function legacySqlite(path: string, version = 1) {
     const db = new Database(path);
-    db.exec(MIGRATIONS[0]!.sql.sqlite);
-    db.pragma('user_version = 1');
+    for (const m of MIGRATIONS.slice(0, version)) db.exec(m.sql.sqlite);
+    db.pragma(`user_version = ${version}`);
     db.prepare("INSERT INTO users VALUES ('u1', 'Alice', 'a@example.com', 'Alice', 'hash', 0, 1, '[\"devs\"]', 1, 2)").run();
     db.prepare("INSERT INTO user_grants VALUES ('u1', 'prod', 'Editor')").run();
     db.prepare("INSERT INTO sessions VALUES ('h1', 'u1', 'csrf', 1, 2, 99999999999999)").run();
     db.prepare("INSERT INTO signing_keys VALUES ('k1', 'ES256', '{}', '{}', 1, 1, NULL)").run();
     db.prepare("INSERT INTO audit_events (at, type, data_json) VALUES (1, 'sign_in', '{\"user\":\"u1\"}')").run();
     db.prepare("INSERT INTO sign_in_failures VALUES ('account:bob', 5)").run();
+    if (version >= 2) db.prepare("INSERT INTO identities VALUES ('https://idp.example.com', 'sub-1', 'u1', 'idp', 1, 2)").run();
     db.close();
   }
 
-  it('moves a SQLite database created with user_version forward without losing a row', async () => {
-    const path = join(dir, 'legacy.sqlite');
-    legacySqlite(path);
+  it.each([1, 2])('moves a SQLite database created with user_version = %i forward without losing a row', async (version) => {
+    const path = join(dir, `legacy-${version}.sqlite`);
+    legacySqlite(path, version);
     const store = await openSqliteStore(path);
     const alice = await store.getUserByLogin('alice');
     expect(alice).toMatchObject({ id: 'u1', login: 'Alice', isAdmin: true, groups: ['devs'], grants: { prod: 'Editor' } });
@@ -46,6 +47,7 @@ describe('schema migrations', () => {
     expect(await store.listAudit(5)).toEqual([{ at: 1, type: 'sign_in', user: 'u1' }]);
     // The old failure row still counts under the new admission step.
     expect(await store.admitSignIn([{ subject: 'account:bob', max: 1 }], 0, 10)).toEqual({ admitted: false, subject: 'account:bob' });
+    expect((await store.listIdentities()).map((i) => i.subject)).toEqual(version >= 2 ? ['sub-1'] : []);
     await store.close();
 
     const db = new Database(path, { readonly: true });

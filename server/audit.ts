@@ -38,9 +38,13 @@ export class AuditLog {
     this.ready.catch(() => undefined);
   }
 
-  async record(type: string, fields: Record<string, unknown> = {}): Promise<void> {
-    await this.store.appendAudit({ at: this.clock.now(), type, ...fields });
-    if (this.fd !== undefined) this.copy().catch(() => undefined);
+  /**
+   * `store`: the transaction the event belongs to, when it is recorded inside Store.exclusive; the
+   * file gets it once the transaction has committed (the next copy).
+   */
+  async record(type: string, fields: Record<string, unknown> = {}, store: Store = this.store): Promise<void> {
+    await store.appendAudit({ at: this.clock.now(), type, ...fields });
+    if (this.fd !== undefined && store === this.store) this.copy().catch(() => undefined);
   }
 
   /** Appends to the file what the database holds after the last seq written. One copy at a time. */

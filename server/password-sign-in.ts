@@ -44,29 +44,31 @@ export class PasswordSignIn {
     // known account's id, and an unknown login only as a keyed hash (the same login, the same hash).
     const account = user ? `user:${user.id}` : `login:${this.d.secret.mac('login', login.toLowerCase())}`;
     const who = user ? { user: user.id } : { loginHash: this.d.secret.mac('login', login.toLowerCase()) };
-    const subject = { account, ip, device: user && deviceOf(user.id) };
-    const { seconds: wait, subject: refusedBy } = await this.d.throttle.retryAfter(subject);
-    if (wait > 0) {
-      await this.d.throttleEvents.refused(refusedBy, { ...who, ip });
+    const admission = await this.d.throttle.begin({ account, ip, device: user && deviceOf(user.id) });
+    if ('retryAfter' in admission) {
+      const wait = admission.retryAfter;
+      await this.d.throttleEvents.refused(admission.subject, { ...who, ip });
       const when = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
       return { ok: false, status: 429, message: `Too many failed sign-ins. Try again in ${when}.`, retryAfterSeconds: wait };
     }
+    const { attempt } = admission;
     let ok: boolean;
     try {
       const stored = user?.passwordHash ?? (await this.dummyHash);
       ok = await this.d.queue.run(ip, () => verifyPassword(password, stored));
     } catch (e) {
       if (!(e instanceof HashQueueFull)) throw e;
+      await this.d.throttle.cancelled(attempt);
       return { ok: false, status: 503, message: 'Too many sign-ins at once. Try again in a moment.', retryAfterSeconds: 1 };
     }
     if (!user || !ok || user.disabled) {
-      await this.d.throttle.failed(subject);
+      await this.d.throttle.failed(attempt);
       await this.d.audit.record('sign_in_failed', { ...who, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
       return { ok: false, status: 401, message: WRONG };
     }
-    await this.d.throttle.succeeded(subject);
+    await this.d.throttle.succeeded(attempt);
     if (isWeakerThan(user.passwordHash, this.d.cost)) await this.rehash(user, password, ip);
-    return { ok: true, user, device: subject.device };
+    return { ok: true, user, device: attempt.who.device };
   }
 
   /** Best effort: when the queue is full the old hash stays and is replaced at a later sign-in. */

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.ts';
-import type { Store } from './store/types.ts';
+import type { SignInLimit, Store } from './store/types.ts';
 
 /** Who tries: the account (as password-sign-in.ts names it, never the typed login), the address, and a known device. */
 export interface SignInSubject {
@@ -9,17 +9,24 @@ export interface SignInSubject {
   device?: string | undefined;
 }
 
+/** An admitted sign-in attempt, already counted; settle it with failed(), succeeded() or cancelled(). */
+export interface SignInAttempt {
+  id: string;
+  who: SignInSubject;
+}
+
 /** Failures of an account are counted this long for its backoff. */
 const ACCOUNT_MEMORY_MS = 24 * 3600_000;
 
 /**
- * Failed sign-ins, counted in the store so every server sharing it sees the same counts.
- * - A browser with a device cookie for the account has its own allowance: `maxPerAccount` failures per
+ * Sign-in attempts, counted in the store so every server sharing it sees the same counts. An attempt
+ * is admitted and counted in one atomic store step before the password is checked, so attempts that
+ * arrive together cannot all slip under a limit; a success is then uncounted and clears the counts.
+ * - A browser with a device cookie for the account has its own allowance: `maxPerAccount` attempts per
  *   window, whatever anyone else does.
- * - Anyone else meets a per-account backoff, not a lock: after `maxPerAccount` failures in a day, each
- *   attempt waits 1 s, 2 s, 4 s … (at most the window) after the last failure; and a per-address
- *   limit of `maxPerIp` failures per window.
- * A successful sign-in clears the account's and the device's counts.
+ * - Anyone else meets a per-account backoff, not a lock: after `maxPerAccount` failures in a day, an
+ *   attempt waits 1 s, 2 s, 4 s … (at most the window) after the last one; and a per-address limit of
+ *   `maxPerIp` per window.
  */
 export class SignInThrottle {
   constructor(
@@ -28,37 +35,35 @@ export class SignInThrottle {
     private readonly o: { maxPerAccount: number; maxPerIp: number; windowMs: number },
   ) {}
 
-  /** Seconds to wait (0: the attempt may go ahead), and the key that refused it. */
-  async retryAfter(who: SignInSubject): Promise<{ seconds: number; subject: string }> {
+  /** Admits and counts an attempt, or says how many seconds to wait and which key refused it. */
+  async begin(who: SignInSubject): Promise<{ attempt: SignInAttempt } | { retryAfter: number; subject: string }> {
     const now = this.clock.now();
-    const windowStart = now - this.o.windowMs;
-    const wait = (ms: number, subject: string) => ({ seconds: Math.max(1, Math.ceil(ms / 1000)), subject });
-    if (who.device) {
-      const failures = await this.store.countSignInFailures(deviceKey(who.device), windowStart);
-      return failures >= this.o.maxPerAccount ? wait(this.o.windowMs, deviceKey(who.device)) : { seconds: 0, subject: '' };
+    const limits: SignInLimit[] = who.device
+      ? [{ subject: deviceKey(who.device), max: this.o.maxPerAccount }]
+      : [
+          { subject: ipKey(who.ip), max: this.o.maxPerIp },
+          { subject: accountKey(who.account), max: this.o.maxPerAccount, since: now - ACCOUNT_MEMORY_MS, backoff: { baseMs: 1000, maxMs: this.o.windowMs } },
+        ];
+    const admission = await this.store.admitSignIn(limits, now - this.o.windowMs, now);
+    if (!admission.admitted) {
+      return { retryAfter: Math.max(1, Math.ceil((admission.retryAfterMs ?? this.o.windowMs) / 1000)), subject: admission.subject };
     }
-    const [address, account, last] = await Promise.all([
-      this.store.countSignInFailures(ipKey(who.ip), windowStart),
-      this.store.countSignInFailures(accountKey(who.account), now - ACCOUNT_MEMORY_MS),
-      this.store.lastSignInFailure(accountKey(who.account)),
-    ]);
-    if (address >= this.o.maxPerIp) return wait(this.o.windowMs, ipKey(who.ip));
-    if (account >= this.o.maxPerAccount && last !== undefined) {
-      const backoffMs = Math.min(this.o.windowMs, 1000 * 2 ** Math.min(30, account - this.o.maxPerAccount));
-      if (now - last < backoffMs) return wait(last + backoffMs - now, accountKey(who.account));
-    }
-    return { seconds: 0, subject: '' };
+    return { attempt: { id: admission.attempt, who } };
   }
 
-  async failed(who: SignInSubject): Promise<void> {
-    const now = this.clock.now();
-    await this.store.pruneSignInFailures(now - Math.max(ACCOUNT_MEMORY_MS, this.o.windowMs));
-    await this.store.recordSignInFailure(who.device ? [deviceKey(who.device)] : [accountKey(who.account), ipKey(who.ip)], now);
+  /** The attempt stays counted; counts older than anything still needs are dropped. */
+  async failed(_attempt: SignInAttempt): Promise<void> {
+    await this.store.pruneSignInFailures(this.clock.now() - Math.max(ACCOUNT_MEMORY_MS, this.o.windowMs));
   }
 
-  async succeeded(who: SignInSubject): Promise<void> {
-    await this.store.clearSignInFailures(accountKey(who.account));
-    if (who.device) await this.store.clearSignInFailures(deviceKey(who.device));
+  async succeeded(attempt: SignInAttempt): Promise<void> {
+    const { who } = attempt;
+    await this.store.forgiveSignIn(attempt.id, [accountKey(who.account), ...(who.device ? [deviceKey(who.device)] : [])]);
+  }
+
+  /** The attempt never ran (the hashing queue was full): uncounted, nothing else cleared. */
+  async cancelled(attempt: SignInAttempt): Promise<void> {
+    await this.store.forgiveSignIn(attempt.id, []);
   }
 }
 

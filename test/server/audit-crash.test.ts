@@ -70,7 +70,7 @@ describe('the audit log file survives a crash', () => {
     second.child.kill('SIGTERM');
     await exited(second.child);
 
-    const store = openSqliteStore(join(dir, 'db.sqlite'));
+    const store = await openSqliteStore(join(dir, 'db.sqlite'));
     const inDb = await store.listAudit(1_000_000);
     await store.close();
     const inFile = readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { at: number; type: string });

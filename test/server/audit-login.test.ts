@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { loginForm, postForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
 
 // Issue 8, item 10: a password typed into the login box must not reach the audit trail.
@@ -19,7 +20,9 @@ describe('failed sign-ins in the audit trail', () => {
     await s.server.close(); // flushes the audit file
     const db = JSON.stringify(await s.store.listAudit(100));
     const file = readFileSync(s.auditLogPath, 'utf8');
-    const rows = s.store['db'].prepare('SELECT subject FROM sign_in_failures').all() as { subject: string }[];
+    const sqlite = new Database(s.config.databasePath, { readonly: true });
+    const rows = sqlite.prepare('SELECT subject FROM sign_in_failures').all() as { subject: string }[];
+    sqlite.close();
     for (const where of [db, file, JSON.stringify(rows)]) {
       expect(where).not.toContain(typedIntoLogin);
       expect(where.toLowerCase()).not.toContain(typedIntoLogin.toLowerCase());

@@ -15,7 +15,7 @@ describe('database and data directory permissions', () => {
   it('creates the data directory 0700 and the database, -wal and -shm 0600', async () => {
     dir = mkdtempSync(join(tmpdir(), 'grafana-sso-perm-'));
     const dbPath = join(dir, 'data', 'db.sqlite');
-    const store = openSqliteStore(dbPath);
+    const store = await openSqliteStore(dbPath);
     await store.appendAudit({ at: Date.now(), type: 'test' });
     for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
       expect(existsSync(f), f).toBe(true);
@@ -28,11 +28,11 @@ describe('database and data directory permissions', () => {
   it('refuses to open a database that group or others can read, saying how to fix it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'grafana-sso-perm-'));
     const dbPath = join(dir, 'db.sqlite');
-    await (openSqliteStore(dbPath)).close();
+    await (await openSqliteStore(dbPath)).close();
     chmodSync(dbPath, 0o644);
     let error: unknown;
     try {
-      openSqliteStore(dbPath);
+      await openSqliteStore(dbPath);
     } catch (e) {
       error = e;
     }
@@ -42,6 +42,6 @@ describe('database and data directory permissions', () => {
     chmodSync(dbPath, 0o600);
     writeFileSync(`${dbPath}-wal`, '');
     chmodSync(`${dbPath}-wal`, 0o604);
-    expect(() => openSqliteStore(dbPath)).toThrow(/-wal/);
+    await expect(openSqliteStore(dbPath)).rejects.toThrow(/-wal/);
   });
 });

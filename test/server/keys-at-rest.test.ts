@@ -16,7 +16,7 @@ describe('private keys encrypted at rest', () => {
   /** Starts the app on the same database with the given settings; returns its JWKS and stored keys. */
   async function start(settings: Record<string, unknown>) {
     const config = loadConfig({ env: {}, overrides: { databasePath: join(dir, 'db.sqlite'), auditLog: '', ...settings } });
-    const store = openSqliteStore(config.databasePath);
+    const store = await openSqliteStore(config.databasePath);
     try {
       const server = await createApp({ config, store, timers: false, log: () => {}, passwordCost: TEST_PASSWORD_COST });
       const signer = await server.ctx.keys.currentSigner();

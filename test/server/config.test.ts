@@ -88,14 +88,14 @@ describe('configuration', () => {
       origin: 'http://127.0.0.1:8080',
       https: false,
       jwksUrl: 'http://127.0.0.1:8080/.well-known/jwks.json',
-      cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf' },
+      cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf', device: 'grafana_sso_device' },
     });
     const secure = validateConfig({ publicUrl: 'https://sso.example.com/base/' });
     expect(secure.derived).toEqual({
       origin: 'https://sso.example.com',
       https: true,
       jwksUrl: 'https://sso.example.com/base/.well-known/jwks.json',
-      cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf' },
+      cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf', device: '__Host-grafana_sso_device' },
     });
   });
 

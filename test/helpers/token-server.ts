@@ -45,6 +45,8 @@ export interface RunningTokenServer {
   store: SqliteStore;
   clock: MovableClock;
   server: TokenServer;
+  /** The listening node:http server (the benchmark watches its connections). */
+  listener: Server;
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
   auditLogPath: string;
@@ -105,6 +107,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     store,
     clock,
     server,
+    listener: http,
     dir,
     auditLogPath,
     addUser,

@@ -32,6 +32,7 @@ export const errorCatalogue = {
   unsupported_encoding: { status: 415, message: 'Unsupported content encoding: send the body uncompressed' },
   unsupported_charset: { status: 415, message: 'Unsupported charset' },
   internal_error: { status: 500, message: 'Something went wrong on the server' },
+  store_unavailable: { status: 503, message: 'The server cannot reach its database right now; try again shortly' },
   // Sign-in through an OpenID Connect provider (pages under /oidc/<provider>/…); server/oidc/errors.ts.
   oidc_unknown_provider: { status: 404, message: 'There is no such identity provider here.' },
   oidc_provider_unavailable: { status: 503, message: 'The identity provider cannot be reached right now. Try again in a minute.' },

@@ -43,11 +43,20 @@ const providerSettings = (issuer: string, tokenServerUrl: string) => ({
 beforeAll(async () => {
   port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  provider = await startTestProvider({ accounts: [alice, bob, eve, carol, dave], clients: [tokenServerClient(url, 'corp')] });
+  provider = await startTestProvider({ accounts: [alice, bob, eve, carol, dave], clients: [tokenServerClient(url, 'corp'), tokenServerClient(url, 'strict')] });
   s = await startTokenServer({
     port,
     settings: {
-      providers: [providerSettings(provider.issuer, url)],
+      providers: [
+        providerSettings(provider.issuer, url),
+        {
+          ...providerSettings(provider.issuer, url),
+          id: 'strict',
+          clientId: tokenServerClient(url, 'strict').client_id,
+          clientSecret: tokenServerClient(url, 'strict').client_secret,
+          maxAuthAgeMinutes: 1,
+        },
+      ],
       identityRefreshMinutes: 5,
       identityRefreshGraceMinutes: 10,
       instances: [{ id: 'grafana', url: 'http://127.0.0.1:3000', groupRoles: { 'grafana-editors': 'Editor', 'grafana-admins': 'Admin' } }],
@@ -259,6 +268,22 @@ describe('bad answers are refused: a page, an audit event, no session', () => {
     expect(text).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/);
     const rows = await s.store.listAudit(1000);
     expect(JSON.stringify(rows)).not.toMatch(/refresh_token|access_token|eyJ[\w-]+\.eyJ/);
+  });
+});
+
+describe('what the provider allows bounds the session', () => {
+  it('maxAuthAgeMinutes: max_age is sent, auth_time checked, and the session ends at auth_time + that', async () => {
+    const browser = new HttpBrowser();
+    const start = await browser.request(`${s.url}/oidc/strict/login`);
+    expect(new URL(start.headers.get('location')!).searchParams.get('max_age')).toBe('60');
+    await signInThroughProvider(browser, s.url, 'strict', dave);
+    const session = (await s.store.getSession(hashSessionId(sessionCookieOf(browser)!.split('=')[1]!)))!;
+    const state = (await s.store.getProviderSession(session.idHash))!;
+    expect(session.expiresAt).toBe(state.authTime! + 60_000);
+    expect((await requestToken(s.url, sessionCookieOf(browser), 'grafana')).status).toBe(200);
+    // (Before the tests below move the server's clock: auth_time is the provider's real time.)
+    s.clock.advanceMs(session.expiresAt - s.clock.now() + 1);
+    expect((await requestToken(s.url, sessionCookieOf(browser), 'grafana')).status).toBe(401);
   });
 });
 

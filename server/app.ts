@@ -3,7 +3,7 @@ import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
-import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
+import { jsonPathPrefixes, type FixedMessageCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { ProviderRegistry } from './oidc/providers.ts';
@@ -166,7 +166,7 @@ function securityHeaders(config: Config): RequestHandler {
 }
 
 /** The form parser's errors carry `type` and `status`; map them to stable codes. */
-const PARSER_ERRORS: Record<string, ErrorCode> = {
+const PARSER_ERRORS: Record<string, FixedMessageCode> = {
   'entity.too.large': 'payload_too_large',
   'encoding.unsupported': 'unsupported_encoding',
   'charset.unsupported': 'unsupported_charset',

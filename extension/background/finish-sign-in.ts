@@ -3,7 +3,7 @@
 // closes itself and the action happens. With a live session at the identity provider the whole round
 // trip needs no click and no typing.
 import browser from 'webextension-polyfill';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 import { openGrafana } from './open-grafana';
 import * as store from './store';
 

@@ -53,10 +53,19 @@ export const errorCatalogue = {
   local_accounts_off: { status: 403, message: "Password sign-in is switched off here. Sign in with your organisation's identity provider." },
 } as const satisfies Record<string, CatalogueEntry>;
 
-export type ErrorCode = keyof typeof errorCatalogue;
+type Catalogue = typeof errorCatalogue;
+export type ErrorCode = keyof Catalogue;
 
-/** The arguments a code's message needs: none for a fixed text, one object for a template. */
-export type ErrorParams<C extends ErrorCode> = (typeof errorCatalogue)[C]['message'] extends (params: infer P) => string ? [params: P] : [];
+/** Codes whose message is a fixed text. */
+export type FixedMessageCode = { [C in ErrorCode]: Catalogue[C]['message'] extends string ? C : never }[ErrorCode];
+
+/**
+ * The arguments a code's message needs: none for a fixed text, one object for a template. A code
+ * only known as "some code" must be narrowed first, unless every code it may be has a fixed text.
+ */
+export type ErrorParams<C extends ErrorCode> = [C] extends [FixedMessageCode]
+  ? []
+  : [params: Catalogue[C]['message'] extends (params: infer P) => string ? P : never];
 
 export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
 

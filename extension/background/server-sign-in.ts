@@ -2,7 +2,7 @@
 // watching tabs on the server's origin (their URL is visible thanks to the server's host permission).
 import browser, { type Tabs } from 'webextension-polyfill';
 import type { OpenTarget } from '../shared/messages';
-import { systemDeps, type Clock } from './clock';
+import { systemDeps, type Clock } from './worker-deps';
 import { readOptions } from '../shared/options';
 import { apiPaths } from '../../server/contract/index.ts';
 import { serverApi } from '../shared/server-api';

@@ -12,7 +12,8 @@ import { popupState } from './popup-state';
 import { checkServer } from './server-check';
 import { onServerTabUpdated, openSignIn, signOut } from './sign-in';
 import * as store from './store';
-import { syncAccount } from './account-sync';
+import { freshen, syncAccount } from './account-sync';
+import { onGrafanaTabUpdated } from './grafana-tabs';
 import { dispatchAlarm } from './dispatch-alarm';
 
 /** Background work must never reject unobserved; the message says what failed, never a token. */
@@ -21,7 +22,11 @@ function run(label: string, task: Promise<unknown>): void {
 }
 
 const handlers: Handlers = {
-  getState: () => popupState(),
+  getState: () => {
+    // The popup opened (or redraws): have the default instance's token ready for its first click.
+    run('popup warm-up', freshen(undefined));
+    return popupState();
+  },
   refresh: async () => {
     await syncAccount();
     return popupState();
@@ -73,6 +78,7 @@ browser.commands.onCommand.addListener((command: string) => {
 
 browser.tabs.onUpdated.addListener((_tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
   run('tab watch', onServerTabUpdated(changeInfo, tab));
+  run('grafana tab', onGrafanaTabUpdated(changeInfo, tab));
 });
 
 browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageChange>, areaName: string) => {

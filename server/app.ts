@@ -3,13 +3,14 @@ import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
-import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
+import { jsonPathPrefixes, type FixedMessageCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { ProviderRegistry } from './oidc/providers.ts';
 import { ProviderSessions } from './oidc/provider-sessions.ts';
 import { IdentityRefresh } from './oidc/refresh.ts';
 import { Sessions } from './sessions.ts';
+import { StoreUnavailableError } from './store/driver.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -101,8 +102,15 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     } else next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  // For load balancers: 503 while the database does not answer, saying why; requests get 503 meanwhile.
+  app.get('/healthz', async (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    try {
+      await store.ping();
+      res.json({ status: 'ok' });
+    } catch (e) {
+      res.status(503).json({ status: 'unavailable', code: 'store_unavailable', reason: e instanceof StoreUnavailableError ? e.message : 'the database did not answer' });
+    }
   });
   app.get('/assets/style.css', (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLE);
@@ -158,7 +166,7 @@ function securityHeaders(config: Config): RequestHandler {
 }
 
 /** The form parser's errors carry `type` and `status`; map them to stable codes. */
-const PARSER_ERRORS: Record<string, ErrorCode> = {
+const PARSER_ERRORS: Record<string, FixedMessageCode> = {
   'entity.too.large': 'payload_too_large',
   'encoding.unsupported': 'unsupported_encoding',
   'charset.unsupported': 'unsupported_charset',
@@ -174,6 +182,11 @@ function errorHandler(log: (m: string) => void): ErrorRequestHandler {
       const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: string; status?: unknown; message?: string };
       const parser = PARSER_ERRORS[e.type ?? ''];
       if (parser) error = new HttpError(parser);
+      // The database is down or restarting: nothing was written, the client may retry.
+      else if (err instanceof StoreUnavailableError) {
+        error = new HttpError('store_unavailable', { detail: err.message });
+        if (!res.headersSent) res.set('Retry-After', '5');
+      }
       // Other client errors raised by Express or its parsers (a malformed %-escape, a corrupt gzip body).
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
         error = new HttpError('bad_request', { detail: e.message });

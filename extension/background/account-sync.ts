@@ -6,7 +6,7 @@ import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts
 import type { Options } from '../shared/options';
 import { ServerError } from '../shared/server-api';
 import { clearWorkerAlarms, refreshAlarm, syncAlarm } from './alarms';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 import { removeAllHeaderRules } from './header-rules';
 import { instancesInUse } from './in-use';
 import { exclusive } from './lock';

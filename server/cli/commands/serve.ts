@@ -4,7 +4,7 @@ import { ensureFirstAdmin } from '../../bootstrap.ts';
 import { systemClock } from '../../clock.ts';
 import { developmentWarnings } from '../../config.ts';
 import { InputError } from '../../errors.ts';
-import { openSqliteStore } from '../../store/sqlite.ts';
+import { openStore } from '../../store/open.ts';
 import { command } from '../command.ts';
 
 const LISTEN_ERRORS: Record<string, string> = {
@@ -18,7 +18,7 @@ export const commands = [
     words: ['serve'],
     summary: 'start the token server',
     async run({ config, io }) {
-      const store = openSqliteStore(config.databasePath);
+      const store = await openStore(config, io.err);
       const server = await createApp({ config, store, log: io.err });
       const listener = server.app.listen(config.port, config.host);
       try {

@@ -13,6 +13,7 @@ import { onGrafanaTabUpdated } from './grafana-tabs';
 import { openGrafana } from './open-grafana';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
+import { finishPendingOpen } from './finish-sign-in';
 import { onServerTabUpdated, openSignIn, signOut } from './server-sign-in';
 import * as store from './store';
 
@@ -76,8 +77,8 @@ browser.commands.onCommand.addListener((command: string) => {
   if (command === 'open-grafana') run('shortcut', openGrafana());
 });
 
-browser.tabs.onUpdated.addListener((_tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
-  run('tab watch', onServerTabUpdated(changeInfo, tab));
+browser.tabs.onUpdated.addListener((tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
+  run('tab watch', onServerTabUpdated(changeInfo, tab).then(() => (changeInfo.status === 'complete' ? finishPendingOpen(tabId) : undefined)));
   run('grafana tab', onGrafanaTabUpdated(changeInfo, tab));
 });
 

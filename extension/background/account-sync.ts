@@ -60,7 +60,11 @@ export function freshen(instanceId: string | undefined, deps: WorkerDeps = syste
     const cached = await cachedToken(instance.id);
     if (cached && isFresh(cached, refreshPolicy(options), deps.clock.now())) return;
     if ((await store.load(store.failuresKey(refreshAlarm(instance.id)))) !== undefined) return;
-    await settle(account, [[instance.id, await fetchToken(state, instance, deps.clock)]]);
+    const outcome = await fetchToken(state, instance, deps.clock);
+    // A session gone is left for the click to find: its session_required opens the sign-in and then
+    // does what was asked (finish-sign-in.ts), which a popup already showing "signed out" could not.
+    if (outcome.kind === 'signed-out') return;
+    await settle(account, [[instance.id, outcome]]);
   });
 }
 

@@ -6,10 +6,13 @@ import type { Context } from './context.ts';
 import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
+import { createLogger, requestLog, type Logger } from './log.ts';
+import { Metrics, measuredStore } from './metrics.ts';
 import { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
 import { apiRoutes } from './routes/api.ts';
+import { healthRoutes, type Readiness } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
@@ -18,6 +21,9 @@ import { STYLE, messagePage } from './views/pages.ts';
 export interface TokenServer {
   app: Express;
   ctx: Context;
+  metrics: Metrics;
+  /** Set `draining` when shutdown begins: /readyz answers 503 and connections are not kept alive. */
+  readiness: Readiness;
   /** Stops timers and flushes the audit log; the caller closes the store and the listener. */
   close(): Promise<void>;
 }
@@ -26,7 +32,9 @@ export interface AppDeps {
   config: Config;
   store: Store;
   clock?: Clock;
-  /** Operational messages (never tokens); defaults to stderr. */
+  /** The operational log (never tokens); defaults to stderr in config.logFormat. */
+  logger?: Logger;
+  /** Operational messages (never tokens); defaults to warnings in the logger. */
   log?: (message: string) => void;
   /** Run key and session maintenance every minute (default true). */
   timers?: boolean;
@@ -39,11 +47,18 @@ export interface AppDeps {
 
 /** Builds the Express app and its services. Listening is the caller's business (cli.ts, tests). */
 export async function createApp(deps: AppDeps): Promise<TokenServer> {
-  const { config, store } = deps;
+  const { config } = deps;
   const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const logger = deps.logger ?? createLogger(config.logFormat);
+  const log = deps.log ?? ((m: string) => logger.warn(m));
+  const schedule = keySchedule(config);
+  const metrics = new Metrics(config.instances.map((i) => i.id));
+  const store = measuredStore(deps.store, metrics);
+  metrics.watch({ store, clock, rotationMs: schedule.rotationMs, sessionIdleMs: config.sessionIdleMinutes * 60_000 });
+  const readiness: Readiness = { draining: false };
   const audit = new AuditLog(store, clock, config.auditLog);
-  const keys = new KeyManager(store, clock, keySchedule(config), audit);
+  audit.observe((event) => metrics.observeAudit(event));
+  const keys = new KeyManager(store, clock, schedule, audit);
   const instances = new Map(config.instances.map((i) => [i.id, i]));
   const ctx: Context = {
     config,
@@ -52,6 +67,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     keys,
     audit,
     log,
+    metrics,
     sessions: new Sessions(store, clock, {
       secure: config.derived.https,
       cookieName: config.derived.cookies.session,
@@ -70,6 +86,11 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(requestLog(logger), metrics.middleware());
+  app.use((_req, res, next) => {
+    if (readiness.draining) res.set('Connection', 'close');
+    next();
+  });
   app.use(securityHeaders(config));
   // No CORS, ever: a preflight is refused, so web pages cannot send the API's custom header.
   app.use((req, res, next) => {
@@ -79,9 +100,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     } else next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
+  app.use(healthRoutes(ctx, readiness));
+  if (!config.derived.metricsListen) app.get('/metrics', metrics.handler());
   app.get('/assets/style.css', (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLE);
   });
@@ -108,6 +128,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   return {
     app,
     ctx,
+    metrics,
+    readiness,
     close: async () => {
       clearInterval(timer);
       await audit.close();

@@ -2,6 +2,7 @@ import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
 import type { KeyManager } from './keys.ts';
+import type { Metrics } from './metrics.ts';
 import type { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import type { SignInThrottle } from './throttle.ts';
@@ -15,6 +16,7 @@ export interface Context {
   sessions: Sessions;
   audit: AuditLog;
   throttle: SignInThrottle;
+  metrics: Metrics;
   instance(id: string): InstanceConfig | undefined;
   log(message: string): void;
 }

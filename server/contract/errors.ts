@@ -32,6 +32,7 @@ export const errorCatalogue = {
   unsupported_encoding: { status: 415, message: 'Unsupported content encoding: send the body uncompressed' },
   unsupported_charset: { status: 415, message: 'Unsupported charset' },
   internal_error: { status: 500, message: 'Something went wrong on the server' },
+  not_ready: { status: 503, message: 'The server is not ready to serve requests' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -261,6 +261,10 @@ export class SqliteStore implements Store {
     return this.db.prepare('DELETE FROM sessions WHERE last_seen_at < ? OR expires_at <= ?').run(idleBefore, now).changes;
   }
 
+  async countSessions(idleBefore: number, now: number): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE last_seen_at >= ? AND expires_at > ?').get(idleBefore, now) as { n: number }).n;
+  }
+
   async insertKey(k: StoredKey): Promise<void> {
     this.db
       .prepare('INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?)')

@@ -8,6 +8,9 @@ import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { createLogger, requestLog, type Logger } from './log.ts';
 import { Metrics, measuredStore } from './metrics.ts';
+import { ProviderRegistry } from './oidc/providers.ts';
+import { ProviderSessions } from './oidc/provider-sessions.ts';
+import { IdentityRefresh } from './oidc/refresh.ts';
 import { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
@@ -16,6 +19,7 @@ import { healthRoutes, type Readiness } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
+import { oidcRoutes } from './routes/oidc.ts';
 import { STYLE, messagePage } from './views/pages.ts';
 
 export interface TokenServer {
@@ -60,6 +64,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   audit.observe((event) => metrics.observeAudit(event));
   const keys = new KeyManager(store, clock, schedule, audit);
   const instances = new Map(config.instances.map((i) => [i.id, i]));
+  const providers = new ProviderRegistry(config.providers, log, { retry: deps.timers !== false });
+  const providerSessions = new ProviderSessions(store, config.providers);
   const ctx: Context = {
     config,
     store,
@@ -79,9 +85,25 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
       maxPerIp: config.signInMaxFailuresPerIp,
       windowMs: config.signInFailureWindowMinutes * 60_000,
     }),
+    providers,
+    providerSessions,
     instance: (id) => instances.get(id),
   };
+  if (config.providers.length > 0) {
+    const refresh = new IdentityRefresh({
+      store,
+      clock,
+      audit,
+      log,
+      registry: providers,
+      sessions: providerSessions,
+      policy: { intervalMs: config.identityRefreshMinutes * 60_000, graceMs: config.identityRefreshGraceMinutes * 60_000 },
+    });
+    ctx.sessions.guard = (session, user) => refresh.check(session, user);
+  }
   await keys.maintain();
+  // A provider that answers wrongly is a configuration error; one that does not answer is retried.
+  await providers.start();
 
   const app = express();
   app.disable('x-powered-by');
@@ -108,6 +130,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(jwksRoutes(ctx));
   app.use(apiRoutes(ctx));
   app.use(loginRoutes(ctx));
+  app.use(oidcRoutes(ctx));
   app.use(homeRoutes(ctx));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
@@ -132,6 +155,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     readiness,
     close: async () => {
       clearInterval(timer);
+      providers.close();
       await audit.close();
     },
   };

@@ -4,6 +4,7 @@ import { derive, type Derived } from './config/derived.ts';
 import { jsonErrorPosition } from './config/json-error.ts';
 import { SETTINGS, SETTINGS_CHECKS, type Settings } from './config/settings.ts';
 import { object } from './config/spec.ts';
+import { providerWarnings } from './oidc/provider-config.ts';
 
 export type { InstanceConfig } from './config/settings.ts';
 export { DEFAULT_HEADER_NAME } from './config/settings.ts';
@@ -84,5 +85,6 @@ export function developmentWarnings(config: Config): string[] {
   for (const inst of config.instances) {
     if (new URL(inst.url).protocol !== 'https:') warnings.push(`instance "${inst.id}" is plain http (${inst.url}): tokens in its URLs and headers travel unencrypted.`);
   }
+  warnings.push(...providerWarnings(config.providers));
   return warnings;
 }

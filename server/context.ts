@@ -3,6 +3,8 @@ import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
 import type { KeyManager } from './keys.ts';
 import type { Metrics } from './metrics.ts';
+import type { ProviderRegistry } from './oidc/providers.ts';
+import type { ProviderSessions } from './oidc/provider-sessions.ts';
 import type { Sessions } from './sessions.ts';
 import type { Store } from './store/types.ts';
 import type { SignInThrottle } from './throttle.ts';
@@ -17,6 +19,10 @@ export interface Context {
   audit: AuditLog;
   throttle: SignInThrottle;
   metrics: Metrics;
+  /** OpenID Connect providers and their discovery state. */
+  providers: ProviderRegistry;
+  /** Provider state of sessions signed in through a provider. */
+  providerSessions: ProviderSessions;
   instance(id: string): InstanceConfig | undefined;
   log(message: string): void;
 }

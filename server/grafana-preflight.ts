@@ -196,9 +196,9 @@ function grafanaApi(base: string, token: string, timeoutMs: number) {
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string } };
+        const e = err as Error & { cause?: { code?: string; message?: string } };
         if (e.name === 'TimeoutError') throw new PreflightError('timeout', `Grafana at ${base} did not answer GET ${path} within ${timeoutMs / 1000} s`);
-        throw new PreflightError('unreachable', `cannot reach Grafana at ${base}: ${e.cause?.code ?? e.message}`);
+        throw new PreflightError('unreachable', `cannot reach Grafana at ${base}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
       }
       const text = await res.text();
       let body: unknown;

@@ -5,6 +5,11 @@ import { roleFor } from './policy.ts';
 import { mintToken, type MintedToken } from './token-signing.ts';
 import type { GrafanaRole } from './contract/index.ts';
 import type { User } from './store/types.ts';
+import { TurnBudget } from './turn-budget.ts';
+
+// One per process, like the event loop it shares out. Eight token requests a turn: a turn costs a few
+// milliseconds at saturation, and audit rows still commit in groups of several (docs/benchmarks.md).
+const signingTurns = new TurnBudget(8);
 
 /**
  * The one path from a signed-in user to a Grafana token, shared by the JSON API (extension) and the
@@ -21,6 +26,8 @@ export async function grantToken(ctx: Context, user: User, instanceId: string): 
     ctx.metrics.tokensMinted.inc({ instance: instance.id, outcome: 'denied' });
     throw new HttpError('access_denied', { disabled: user.disabled, instanceName: instance.name });
   }
+  // Signing and the audit commit take their turn, so a saturated server keeps accepting connections.
+  await signingTurns.next();
   const minted = await mintToken({
     signer: await ctx.keys.currentSigner(),
     issuer: ctx.config.publicUrl,

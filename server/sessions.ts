@@ -16,6 +16,11 @@ export const hashSessionId = (id: string): string => createHash('sha256').update
  */
 export class Sessions {
   readonly cookieName: string;
+  /**
+   * Asked about every live session before it is used: answers the user as of now, or undefined to
+   * end the session (identities from a provider are refreshed here, server/oidc/refresh.ts).
+   */
+  guard: ((session: Session, user: User) => Promise<User | undefined>) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -25,8 +30,11 @@ export class Sessions {
     this.cookieName = o.cookieName;
   }
 
-  /** A brand-new session (sign-in always gets a new id, so a planted cookie is worthless). */
-  async create(res: Response, userId: string): Promise<Session> {
+  /**
+   * A brand-new session (sign-in always gets a new id, so a planted cookie is worthless). `endsBy`
+   * shortens it, e.g. to what the identity provider allows.
+   */
+  async create(res: Response, userId: string, endsBy?: number): Promise<Session> {
     const id = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const session: Session = {
@@ -35,10 +43,10 @@ export class Sessions {
       csrfToken: randomBytes(24).toString('base64url'),
       createdAt: now,
       lastSeenAt: now,
-      expiresAt: now + this.o.absoluteMs,
+      expiresAt: Math.min(now + this.o.absoluteMs, endsBy ?? Infinity),
     };
     await this.store.createSession(session);
-    res.cookie(this.cookieName, id, { httpOnly: true, sameSite: 'lax', secure: this.o.secure, path: '/', maxAge: this.o.absoluteMs });
+    res.cookie(this.cookieName, id, { httpOnly: true, sameSite: 'lax', secure: this.o.secure, path: '/', maxAge: session.expiresAt - now });
     return session;
   }
 
@@ -48,11 +56,20 @@ export class Sessions {
     if (!id || id.length > 100) return undefined;
     const found = await this.store.getSessionWithUser(hashSessionId(id));
     if (!found) return undefined;
-    const { session, user } = found;
+    const { session } = found;
+    let { user } = found;
     const now = this.clock.now();
     if (now >= session.expiresAt || now - session.lastSeenAt >= this.o.idleMs) {
       await this.store.deleteSession(session.idHash);
       return undefined;
+    }
+    if (this.guard) {
+      const current = await this.guard(session, user);
+      if (!current) {
+        await this.store.deleteSession(session.idHash);
+        return undefined;
+      }
+      user = current;
     }
     // One write a minute at most: the token endpoint stays read-only on the hot path.
     if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {

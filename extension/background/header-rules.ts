@@ -31,7 +31,7 @@ type RuleInstance = Pick<PublicInstance, 'id' | 'url' | 'headerName'>;
  * - top-level GET navigations from anywhere (typed URL, bookmark, reload, a tab we open), the same
  *   reach a SameSite=Lax session cookie would have.
  */
-export function headerRules(instance: RuleInstance, token: string, extensionId: string): Rule[] {
+export function headerRules(instance: RuleInstance, token: string, extensionHost: string): Rule[] {
   const origin = new URL(instance.url);
   const urlFilter = `|${origin.origin}/`;
   const action: Rule['action'] = {
@@ -46,7 +46,7 @@ export function headerRules(instance: RuleInstance, token: string, extensionId: 
       action,
       condition: {
         urlFilter,
-        initiatorDomains: [origin.hostname, extensionId],
+        initiatorDomains: [origin.hostname, extensionHost],
         // No resourceTypes: every type except main_frame.
       },
     },
@@ -64,8 +64,18 @@ export async function setHeaderRules(instance: RuleInstance, token: string): Pro
   const ids = ruleIds(instance.id);
   await browser.declarativeNetRequest.updateSessionRules({
     removeRuleIds: [ids.subresources, ids.navigations],
-    addRules: headerRules(instance, token, browser.runtime.id),
+    addRules: headerRules(instance, token, ownHost()),
   });
+}
+
+/**
+ * The host of the extension's own origin, which is what initiatorDomains compares for requests the
+ * extension starts: the extension id in Chromium (chrome-extension://<id>/), but in Firefox a
+ * per-install UUID (moz-extension://<uuid>/), not runtime.id (an e-mail-like add-on id that Firefox
+ * refuses as a domain).
+ */
+function ownHost(): string {
+  return new URL(browser.runtime.getURL('/')).hostname;
 }
 
 export async function removeHeaderRules(instanceId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { GRAFANA_ROLES, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
+import { providerOf } from '../oidc/provider-config.ts';
 import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, record, text, type Check, type ValuesOf } from './spec.ts';
 
 /**
@@ -168,6 +169,32 @@ export const SETTINGS = {
     default: (e) => e.list('instances')[0]!.text('id'),
     defaultDoc: 'the first instance',
   }),
+  providers: field({
+    doc: 'OpenID Connect providers people sign in with (README "Signing in with your identity provider")',
+    env: 'GRAFANA_SSO_PROVIDERS',
+    // Each entry is validated by server/oidc/provider-config.ts (secrets and key files are read there).
+    parse: list(custom(providerOf, 'provider')),
+    default: [],
+    defaultDoc: 'none',
+  }),
+  localAccounts: field({
+    doc: 'password sign-in for accounts made with the CLI (quick start, break-glass); `false` needs a provider',
+    env: 'GRAFANA_SSO_LOCAL_ACCOUNTS',
+    parse: flag(),
+    default: true,
+  }),
+  identityRefreshMinutes: field({
+    doc: "a provider session's identity and groups are confirmed with the provider at least this often",
+    env: 'GRAFANA_SSO_IDENTITY_REFRESH_MINUTES',
+    parse: int(1, 24 * 60),
+    default: 5,
+  }),
+  identityRefreshGraceMinutes: field({
+    doc: 'how long an unreachable provider is tolerated after the last confirmation before its sessions end',
+    env: 'GRAFANA_SSO_IDENTITY_REFRESH_GRACE_MINUTES',
+    parse: int(0, 7 * 24 * 60),
+    default: 30,
+  }),
 };
 
 export type Settings = ValuesOf<typeof SETTINGS>;
@@ -188,6 +215,18 @@ export const SETTINGS_CHECKS: Check<Settings>[] = [
       new Set(c.instances.map((i) => i.audience)).size !== c.instances.length
         ? { setting: 'instances', message: 'every instance needs its own audience, or a token for one would open the other' }
         : undefined,
+  },
+  {
+    name: 'provider ids are unique',
+    problem: (c) => {
+      const i = c.providers.findIndex((p, n) => c.providers.findIndex((o) => o.id === p.id) !== n);
+      return i < 0 ? undefined : { setting: `providers[${i}].id`, message: `"${c.providers[i]!.id}" is used twice` };
+    },
+  },
+  {
+    name: 'someone can sign in',
+    problem: (c) =>
+      !c.localAccounts && c.providers.length === 0 ? { setting: 'localAccounts', message: 'cannot be false without providers: nobody could sign in' } : undefined,
   },
   {
     name: 'defaultInstance names an instance',

@@ -32,7 +32,25 @@ export const errorCatalogue = {
   unsupported_encoding: { status: 415, message: 'Unsupported content encoding: send the body uncompressed' },
   unsupported_charset: { status: 415, message: 'Unsupported charset' },
   internal_error: { status: 500, message: 'Something went wrong on the server' },
-  not_ready: { status: 503, message: 'The server is not ready to serve requests' },
+  // Sign-in through an OpenID Connect provider (pages under /oidc/<provider>/…); server/oidc/errors.ts.
+  oidc_unknown_provider: { status: 404, message: 'There is no such identity provider here.' },
+  oidc_provider_unavailable: { status: 503, message: 'The identity provider cannot be reached right now. Try again in a minute.' },
+  oidc_state_missing: { status: 400, message: 'This sign-in was not started in this browser, or it took too long. Start again from the sign-in page.' },
+  oidc_state_mismatch: { status: 400, message: 'This sign-in answer does not belong to the sign-in this browser started. Start again from the sign-in page.' },
+  oidc_provider_error: { status: 401, message: 'The identity provider did not sign you in.' },
+  oidc_code_rejected: { status: 400, message: 'The identity provider refused this sign-in answer (it may have been used already). Start again from the sign-in page.' },
+  oidc_id_token_invalid: { status: 400, message: "The identity provider's answer could not be verified, so it was not trusted." },
+  oidc_claims_missing: { status: 403, message: "The identity provider did not say who you are (email missing). Ask an administrator to check the provider's claims." },
+  oidc_email_unverified: { status: 403, message: 'Your email address is not verified at the identity provider.' },
+  oidc_email_domain: { status: 403, message: 'Your email address is not in a domain allowed to sign in here.' },
+  oidc_account_conflict: {
+    status: 409,
+    message: 'An account with your login or email already exists here and is not linked to this identity provider. Ask an administrator to link it.',
+  },
+  oidc_account_disabled: { status: 403, message: 'Your account is disabled here.' },
+  oidc_refresh_refused: { status: 401, message: 'The identity provider no longer confirms your sign-in.' },
+  local_accounts_off: { status: 403, message: "Password sign-in is switched off here. Sign in with your organisation's identity provider." },
+  server_unavailable: { status: 503, message: 'The server is not ready to serve requests' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

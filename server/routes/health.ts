@@ -31,7 +31,8 @@ export function healthRoutes(ctx: Context, readiness: Readiness): Router {
       ctx.log(`readiness: no key can sign: ${(e as Error).message}`);
     });
     if (checks.store !== 'ok' || checks.signingKey !== 'ok' || readiness.draining) {
-      const error = new HttpError('not_ready', { extra: { checks } });
+      const error = new HttpError('server_unavailable', { extra: { checks } });
+      res.set('Retry-After', '5');
       res.status(error.status).json(error.body());
     } else res.json({ status: 'ready', checks });
   });

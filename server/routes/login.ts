@@ -1,10 +1,12 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Context } from '../context.ts';
 import { checkFormOrigin, loginCsrfToken, sameToken } from '../csrf.ts';
 import { readCookie } from '../cookies.ts';
 import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
 import { isSafePath } from '../grant.ts';
-import { loginPage } from '../views/pages.ts';
+import { errorMessage, errorStatus } from '../contract/index.ts';
+import { endSessionUrl } from '../oidc/logout.ts';
+import { loginPage, signedOutPage, type LoginPageOptions } from '../views/pages.ts';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -18,13 +20,24 @@ export function loginRoutes(ctx: Context): Router {
     return typeof v === 'string' ? v : '';
   };
 
+  const providers = ctx.config.providers.map((p) => ({ id: p.id, name: p.name }));
+  const page = (req: Request, res: Response, o: Omit<LoginPageOptions, 'csrf'>) =>
+    loginPage({ ...o, csrf: loginCsrfToken(req, res, csrfCookie), providers, passwordForm: ctx.config.localAccounts });
+
   router.get('/login', async (req, res) => {
     const returnTo = returnToOf(req.query.return_to);
     if (await ctx.sessions.load(req)) {
       res.redirect(303, returnTo);
       return;
     }
-    res.set('Cache-Control', 'no-store').type('html').send(loginPage({ csrf: loginCsrfToken(req, res, csrfCookie), returnTo }));
+    const signedOut = req.query.signed_out !== undefined;
+    // One provider and no passwords: nothing to choose, so straight to the provider. While the
+    // provider's own session lives, an expired session here renews itself without a click.
+    if (providers.length === 1 && !ctx.config.localAccounts && !signedOut) {
+      res.set('Cache-Control', 'no-store').redirect(303, `/oidc/${providers[0]!.id}/login?return_to=${encodeURIComponent(returnTo)}`);
+      return;
+    }
+    res.set('Cache-Control', 'no-store').type('html').send(page(req, res, { returnTo, ...(signedOut ? { notice: 'You are signed out.' } : {}) }));
   });
 
   router.post('/login', form, async (req, res) => {
@@ -33,9 +46,12 @@ export function loginRoutes(ctx: Context): Router {
     const login = field(req, 'login').trim();
     const password = field(req, 'password');
     const returnTo = returnToOf(field(req, 'return_to'));
-    const again = (status: number, error: string) =>
-      res.status(status).send(loginPage({ csrf: loginCsrfToken(req, res, csrfCookie), returnTo, login, error }));
+    const again = (status: number, error: string) => res.status(status).send(page(req, res, { returnTo, login, error }));
 
+    if (!ctx.config.localAccounts) {
+      await ctx.audit.record('sign_in_failed', { login, ip: req.ip ?? 'unknown', reason: 'local_accounts_off' });
+      return again(errorStatus('local_accounts_off'), errorMessage('local_accounts_off'));
+    }
     if (!sameToken(field(req, 'csrf'), readCookie(req, csrfCookie.name))) {
       return again(403, 'The sign-in form expired. Please try again.');
     }
@@ -70,10 +86,16 @@ export function loginRoutes(ctx: Context): Router {
     checkFormOrigin(req, ctx.config.derived.origin);
     const auth = await ctx.sessions.load(req);
     if (auth && sameToken(field(req, 'csrf'), auth.session.csrfToken)) {
+      // Read before the session goes: the provider's logout wants the ID token as a hint.
+      const offer = await endSessionUrl(ctx, auth.session.idHash);
       await ctx.sessions.destroy(req, res);
       await ctx.audit.record('logout', { user: auth.user.id, login: auth.user.login, via: 'form' });
+      if (offer) {
+        res.set('Cache-Control', 'no-store').type('html').send(signedOutPage(offer));
+        return;
+      }
     }
-    res.redirect(303, '/login');
+    res.redirect(303, '/login?signed_out=1');
   });
 
   return router;

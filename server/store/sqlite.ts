@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { InputError } from '../errors.ts';
-import type { AuditEvent, InstanceGrant, NewUser, Session, Store, StoredKey, User, UserPatch } from './types.ts';
+import type { AuditEvent, Identity, InstanceGrant, NewUser, ProviderSession, Session, Store, StoredKey, User, UserPatch } from './types.ts';
 
 /** Schema versions, applied in order and recorded in PRAGMA user_version. Never edit a shipped one. */
 const MIGRATIONS: string[] = [
@@ -54,6 +54,30 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX sign_in_failures_subject ON sign_in_failures(subject, at);`,
+  // Sign-in through OpenID Connect providers: identities by (issuer, subject), per-session provider state.
+  `CREATE TABLE identities (
+     issuer TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     provider_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_sign_in_at INTEGER,
+     PRIMARY KEY (issuer, subject)
+   );
+   CREATE INDEX identities_user ON identities(user_id);
+   CREATE TABLE provider_sessions (
+     session_id_hash TEXT PRIMARY KEY REFERENCES sessions(id_hash) ON DELETE CASCADE,
+     provider_id TEXT NOT NULL,
+     issuer TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     refresh_token TEXT,
+     access_token TEXT,
+     access_token_expires_at INTEGER,
+     id_token TEXT,
+     auth_time INTEGER,
+     refreshed_at INTEGER NOT NULL,
+     unreachable_since INTEGER
+   );`,
 ];
 
 /** A user row with their grants as a JSON object, read in the same statement. */
@@ -292,6 +316,67 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid);
   }
 
+  async createIdentity(i: Identity): Promise<void> {
+    try {
+      this.db
+        .prepare('INSERT INTO identities (issuer, subject, user_id, provider_id, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(i.issuer, i.subject, i.userId, i.providerId, i.createdAt, i.lastSignInAt);
+    } catch (e) {
+      if (isUniqueViolation(e) || (e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new InputError('identity_taken', `the identity ${i.subject} of ${i.issuer} is already linked to an account`);
+      }
+      throw e;
+    }
+  }
+
+  async getIdentity(issuer: string, subject: string): Promise<Identity | undefined> {
+    const r = this.db.prepare('SELECT * FROM identities WHERE issuer = ? AND subject = ?').get(issuer, subject) as IdentityRow | undefined;
+    return r && toIdentity(r);
+  }
+
+  async listIdentities(): Promise<Identity[]> {
+    return (this.db.prepare('SELECT * FROM identities ORDER BY issuer, subject').all() as IdentityRow[]).map(toIdentity);
+  }
+
+  async touchIdentity(issuer: string, subject: string, at: number): Promise<void> {
+    this.db.prepare('UPDATE identities SET last_sign_in_at = ? WHERE issuer = ? AND subject = ?').run(at, issuer, subject);
+  }
+
+  async deleteIdentity(issuer: string, subject: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM identities WHERE issuer = ? AND subject = ?').run(issuer, subject).changes > 0;
+  }
+
+  async saveProviderSession(p: ProviderSession): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO provider_sessions (session_id_hash, provider_id, issuer, subject, refresh_token, access_token, access_token_expires_at, id_token, auth_time, refreshed_at, unreachable_since)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id_hash) DO UPDATE SET refresh_token = excluded.refresh_token, access_token = excluded.access_token,
+           access_token_expires_at = excluded.access_token_expires_at, id_token = excluded.id_token, auth_time = excluded.auth_time,
+           refreshed_at = excluded.refreshed_at, unreachable_since = excluded.unreachable_since`,
+      )
+      .run(p.sessionIdHash, p.providerId, p.issuer, p.subject, p.refreshToken, p.accessToken, p.accessTokenExpiresAt, p.idToken, p.authTime, p.refreshedAt, p.unreachableSince);
+  }
+
+  async getProviderSession(sessionIdHash: string): Promise<ProviderSession | undefined> {
+    const r = this.db.prepare('SELECT * FROM provider_sessions WHERE session_id_hash = ?').get(sessionIdHash) as ProviderSessionRow | undefined;
+    return (
+      r && {
+        sessionIdHash: r.session_id_hash,
+        providerId: r.provider_id,
+        issuer: r.issuer,
+        subject: r.subject,
+        refreshToken: r.refresh_token,
+        accessToken: r.access_token,
+        accessTokenExpiresAt: r.access_token_expires_at,
+        idToken: r.id_token,
+        authTime: r.auth_time,
+        refreshedAt: r.refreshed_at,
+        unreachableSince: r.unreachable_since,
+      }
+    );
+  }
+
   /**
    * Group commit: the events recorded during one turn of the event loop (under load, many token
    * requests at once) go into one transaction, committed right after that turn. Each caller's promise
@@ -361,6 +446,38 @@ export class SqliteStore implements Store {
     };
   }
 }
+
+interface IdentityRow {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  provider_id: string;
+  created_at: number;
+  last_sign_in_at: number | null;
+}
+
+interface ProviderSessionRow {
+  session_id_hash: string;
+  provider_id: string;
+  issuer: string;
+  subject: string;
+  refresh_token: string | null;
+  access_token: string | null;
+  access_token_expires_at: number | null;
+  id_token: string | null;
+  auth_time: number | null;
+  refreshed_at: number;
+  unreachable_since: number | null;
+}
+
+const toIdentity = (r: IdentityRow): Identity => ({
+  issuer: r.issuer,
+  subject: r.subject,
+  userId: r.user_id,
+  providerId: r.provider_id,
+  createdAt: r.created_at,
+  lastSignInAt: r.last_sign_in_at,
+});
 
 function isUniqueViolation(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';

@@ -47,6 +47,38 @@ export interface StoredKey {
   retiredAt: number | null;
 }
 
+/** A provider identity linked to a user: (issuer, subject), never an email, says who someone is. */
+export interface Identity {
+  issuer: string;
+  subject: string;
+  userId: string;
+  /** The configured provider id it came through (for display; the issuer is what counts). */
+  providerId: string;
+  createdAt: number;
+  lastSignInAt: number | null;
+}
+
+/**
+ * What a session signed in through a provider needs to keep the identity fresh and to log out:
+ * tokens sealed (server/oidc/token-crypto.ts), never logged; times in ms since the epoch.
+ */
+export interface ProviderSession {
+  sessionIdHash: string;
+  providerId: string;
+  issuer: string;
+  subject: string;
+  refreshToken: string | null;
+  accessToken: string | null;
+  accessTokenExpiresAt: number | null;
+  /** Kept for logout's id_token_hint. */
+  idToken: string | null;
+  authTime: number | null;
+  /** Last time the provider confirmed the identity (sign-in or refresh). */
+  refreshedAt: number;
+  /** Since when refreshes fail because the provider is unreachable; null when the last one worked. */
+  unreachableSince: number | null;
+}
+
 export interface AuditEvent {
   at: number;
   type: string;
@@ -84,6 +116,15 @@ export interface Store {
   listKeys(): Promise<StoredKey[]>;
   retireKey(kid: string, retiredAt: number): Promise<void>;
   deleteKey(kid: string): Promise<void>;
+
+  createIdentity(identity: Identity): Promise<void>;
+  getIdentity(issuer: string, subject: string): Promise<Identity | undefined>;
+  listIdentities(): Promise<Identity[]>;
+  touchIdentity(issuer: string, subject: string, at: number): Promise<void>;
+  deleteIdentity(issuer: string, subject: string): Promise<boolean>;
+
+  saveProviderSession(session: ProviderSession): Promise<void>;
+  getProviderSession(sessionIdHash: string): Promise<ProviderSession | undefined>;
 
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number): Promise<AuditEvent[]>;

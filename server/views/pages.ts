@@ -11,6 +11,7 @@ h1{font-size:1.4rem;margin-top:0} label{display:block;margin:.8rem 0 .2rem;font-
 input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem;border:1px solid #aaa;border-radius:4px}
 button{margin-top:1rem;padding:.5rem 1rem;font-size:1rem;border:0;border-radius:4px;background:#1f60c4;color:#fff;cursor:pointer}
 button.link{background:none;color:#1f60c4;padding:0;margin:0}
+a.button{display:inline-block;padding:.5rem 1rem;border-radius:4px;background:#1f60c4;color:#fff;text-decoration:none}
 .error{background:#fde7e9;color:#a4000f;padding:.6rem;border-radius:4px} .muted{color:#666;font-size:.9rem}
 ul.instances{list-style:none;padding:0} ul.instances li{display:flex;justify-content:space-between;align-items:center;padding:.6rem 0;border-bottom:1px solid #eee}
 ul.instances form{margin:0} ul.instances button{margin:0}
@@ -23,11 +24,33 @@ function layout(title: string, body: Html): string {
 <body><main>${body}</main></body></html>`.value;
 }
 
-export function loginPage(o: { csrf: string; returnTo: string; login?: string; error?: string }): string {
+export interface LoginPageOptions {
+  csrf: string;
+  returnTo: string;
+  login?: string;
+  error?: string;
+  /** "Sign in with <name>" buttons, one per identity provider. */
+  providers?: { id: string; name: string }[];
+  /** Show the password form (local accounts on). */
+  passwordForm?: boolean;
+  notice?: string;
+}
+
+export function loginPage(o: LoginPageOptions): string {
+  const providers = o.providers ?? [];
+  const returnTo = encodeURIComponent(o.returnTo);
   return layout(
     'Sign in',
     html`<h1>Sign in to Grafana SSO</h1>
+${o.notice ? html`<p class="muted" role="status">${o.notice}</p>` : ''}
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+${providers.map((p) => html`<p><a class="button" href="/oidc/${p.id}/login?return_to=${returnTo}">Sign in with ${p.name}</a></p>`)}
+${o.passwordForm === false ? '' : passwordForm(o, providers.length > 0)}`,
+  );
+}
+
+function passwordForm(o: LoginPageOptions, withProviders: boolean) {
+  return html`${withProviders ? html`<p class="muted">Or with a local account:</p>` : ''}
 <form method="post" action="/login">
   <input type="hidden" name="csrf" value="${o.csrf}">
   <input type="hidden" name="return_to" value="${o.returnTo}">
@@ -36,8 +59,7 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
   <label for="password">Password</label>
   <input type="password" id="password" name="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
-</form>`,
-  );
+</form>`;
 }
 
 export function homePage(o: { user: User; csrf: string; instances: { instance: InstanceConfig; role: GrafanaRole }[]; isAdmin: boolean }): string {
@@ -57,6 +79,19 @@ ${o.isAdmin ? html`<a class="muted" href="/admin/grafana-config/${instance.id}">
   );
 }
 
-export function messagePage(title: string, message: string, link?: { href: string; text: string }): string {
-  return layout(title, html`<h1>${title}</h1><p>${message}</p>${link ? html`<p><a href="${link.href}">${link.text}</a></p>` : ''}`);
+export function messagePage(title: string, message: string, link?: { href: string; text: string }, code?: string): string {
+  return layout(
+    title,
+    html`<h1>${title}</h1><p>${message}</p>${code ? html`<p class="muted">Error code: <code id="error-code">${code}</code></p>` : ''}${link ? html`<p><a href="${link.href}">${link.text}</a></p>` : ''}`,
+  );
+}
+
+/** After sign-out of a provider session: offer to sign out at the provider too (RP-initiated logout). */
+export function signedOutPage(o: { providerName: string; endSessionUrl: string }): string {
+  return layout(
+    'Signed out',
+    html`<h1>Signed out</h1><p>You are signed out of Grafana SSO. You are still signed in at ${o.providerName}.</p>
+<p><a class="button" id="provider-logout" href="${o.endSessionUrl}">Also sign out at ${o.providerName}</a></p>
+<p><a href="/login?signed_out=1">Back to the sign-in page</a></p>`,
+  );
 }

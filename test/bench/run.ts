@@ -2,7 +2,7 @@
 // Prints one table and writes it, with every run's raw figures, to bench-results/ (git-ignored):
 // bench-<date>.json, latest.json and latest.md. Method and how to read it: docs/benchmarks.md.
 //
-//   npm run bench                      everything (about 3 minutes)
+//   npm run bench                      everything (about 5 minutes; the token endpoint needs wrk)
 //   npm run bench -- --only=token,footprint   some parts: token, click, session, footprint
 //   npm run bench -- --quick           fewer and shorter runs (a smoke test, not for the README)
 //   npm run bench -- --no-profile      skip the CPU profile of the token endpoint
@@ -18,7 +18,7 @@ import { currentLoad, describeMachine } from './machine.ts';
 import { renderMachine, renderProfile, renderSettings, renderTable, type BenchResults } from './report.ts';
 import { joseSignRate, mintTokenRate } from './sign-rate.ts';
 import type { SessionResult } from './staying-signed-in/simulate.ts';
-import { benchTokenEndpoint } from './token-endpoint/load.ts';
+import { benchTokenEndpoint, findWrk } from './token-endpoint/load.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = join(root, 'bench-results');
@@ -28,10 +28,14 @@ const profile = !args.includes('--no-profile');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wanted = (part: 'token' | 'click' | 'session' | 'footprint') => !only || only.includes(part);
 
+// Long enough that the connection ramp at the start of each wrk run (libuv admits one new connection
+// per event-loop iteration; docs/benchmarks.md) is a small share of the requests a run measures.
+const SECONDS_PER_RUN = 10;
+
 mkdirSync(out, { recursive: true });
 const results: BenchResults = {
   machine: describeMachine(root),
-  settings: { runs: quick ? 2 : 5, seconds: quick ? 2 : 5, connections: 50, users: quick ? 40 : 200, clickIterations: quick ? 3 : 9 },
+  settings: { runs: quick ? 2 : 5, secondsPerRun: quick ? 3 : SECONDS_PER_RUN, connections: 50, users: quick ? 40 : 200, clickIterations: quick ? 3 : 9 },
 };
 const step = (what: string) => process.stderr.write(`▶ ${what}\n`);
 
@@ -43,20 +47,27 @@ if (wanted('footprint')) {
 }
 
 if (wanted('token')) {
-  step('signing reference: ES256 alone in this process (the server\'s mintToken, jose)');
+  step("signing reference: ES256 alone in this process (the server's mintToken, jose)");
   const runs = quick ? 2 : 5;
   results.signing = { jose: await joseSignRate(runs, 1000), mintToken: await mintTokenRate(runs, 1000) };
-  const s = results.settings;
-  step(`token endpoint: ${s.runs} × ${s.seconds} s per route, ${s.connections} connections, ${s.users} users (server in a child process)`);
-  results.tokenEndpoint = await benchTokenEndpoint({ runs: s.runs, seconds: s.seconds, connections: s.connections, users: s.users });
-  if (profile) {
-    step('profile: token route alone, CPU profile of the server main thread');
-    const file = join(out, 'token-endpoint.cpuprofile');
-    await benchTokenEndpoint({ runs: 1, seconds: quick ? 2 : 5, connections: s.connections, users: s.users, routes: ['token'], cpuProfile: file });
-    results.profile = {
-      ...summariseProfile(file, 20),
-      work: breakdown(file, TOKEN_REQUEST_WORK),
-    };
+  const wrk = findWrk();
+  if ('missing' in wrk) {
+    step(`token endpoint: SKIPPED — ${wrk.missing}`);
+    results.tokenEndpoint = `skipped: ${wrk.missing}`;
+  } else {
+    const s = results.settings;
+    step(`token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route, ${s.connections} connections, ${s.users} users (server in a child process)`);
+    const load = { runs: s.runs, secondsPerRun: s.secondsPerRun, connections: s.connections, users: s.users };
+    results.tokenEndpoint = await benchTokenEndpoint(load);
+    if (profile) {
+      step('profile: token route alone, CPU profile of the server main thread');
+      const file = join(out, 'token-endpoint.cpuprofile');
+      await benchTokenEndpoint({ ...load, runs: 1, secondsPerRun: quick ? 2 : 5, routes: ['token'], cpuProfile: file });
+      results.profile = {
+        ...summariseProfile(file, 20),
+        work: breakdown(file, TOKEN_REQUEST_WORK),
+      };
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
-import { chromiumPath } from './chromium';
+import { chromiumPath } from './debian-browsers';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const distTest = join(root, 'dist-test');

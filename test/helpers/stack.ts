@@ -29,7 +29,11 @@ export async function startStack(
   const instances = await Promise.all(
     (o.instances ?? [{ id: 'grafana' }]).map(async (i) => ({ ...i, url: `http://127.0.0.1:${await freePort()}` })),
   );
-  const server = await startTokenServer({ ...o, settings: { ...o.settings, instances } });
+  const settings = o.settings;
+  const server = await startTokenServer({
+    ...o,
+    settings: async (url) => ({ ...(typeof settings === 'function' ? await settings(url) : settings), instances }),
+  });
   const grafana: Record<string, GrafanaStandin> = {};
   try {
     for (const i of instances) {

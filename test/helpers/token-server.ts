@@ -25,13 +25,15 @@ export interface TestUser {
 }
 
 export interface StartOptions {
-  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …). */
-  settings?: Record<string, unknown>;
+  /** Settings as in the JSON config file (instances, tokenLifetimeSeconds, …); a function gets the server's URL. */
+  settings?: Record<string, unknown> | ((url: string) => Record<string, unknown> | Promise<Record<string, unknown>>);
   users?: TestUser[];
   /** Listen on this port instead of a free one. */
   port?: number;
   /** Passed to createApp: routes before its 404 handler. */
   extraRoutes?: RequestHandler;
+  /** The server's operational log (default: dropped). */
+  log?: (message: string) => void;
   /** The server's clock (default: real time that tests can move forward). */
   clock?: MovableClock;
 }
@@ -44,6 +46,8 @@ export interface RunningTokenServer {
   store: SqliteStore;
   clock: MovableClock;
   server: TokenServer;
+  /** The listening node:http server (the benchmark watches its connections). */
+  listener: Server;
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
   auditLogPath: string;
@@ -71,13 +75,18 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   const auditLogPath = join(dir, 'audit.log');
   const config = loadConfig({
     env: {},
-    overrides: { publicUrl: url, databasePath: join(dir, 'db.sqlite'), auditLog: auditLogPath, ...options.settings },
+    overrides: {
+      publicUrl: url,
+      databasePath: join(dir, 'db.sqlite'),
+      auditLog: auditLogPath,
+      ...(typeof options.settings === 'function' ? await options.settings(url) : options.settings),
+    },
   });
   const store = openSqliteStore(config.databasePath);
   const clock = options.clock ?? new OffsetClock();
   const logPath = join(dir, 'server.log');
   const logger = createLogger('json', { write: (line) => appendFileSync(logPath, line) });
-  const server = await createApp({ config, store, clock, logger, extraRoutes: options.extraRoutes });
+  const server = await createApp({ config, store, clock, logger, ...(options.log ? { log: options.log } : {}), extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {
@@ -103,6 +112,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     store,
     clock,
     server,
+    listener: http,
     dir,
     auditLogPath,
     logPath,

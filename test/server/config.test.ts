@@ -99,7 +99,13 @@ describe('configuration', () => {
   });
 
   it('names its cross-field rules, and an instance default role outside allowedRoles breaks one', () => {
-    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual(['instance ids are unique', 'instance audiences are unique', 'defaultInstance names an instance']);
+    expect(SETTINGS_CHECKS.map((c) => c.name)).toEqual([
+      'instance ids are unique',
+      'instance audiences are unique',
+      'provider ids are unique',
+      'someone can sign in',
+      'defaultInstance names an instance',
+    ]);
     expect(() => validateConfig({ instances: [{ id: 'a', url: 'https://g', allowedRoles: ['Editor'] }] })).toThrow(
       /instances\[0\]\.defaultRole: must be one of allowedRoles \(Editor\)/,
     );

@@ -22,10 +22,12 @@ describe('HttpError from the error catalogue', () => {
     expect([templated.detail, JSON.stringify(templated.body())]).toEqual(['private', '{"code":"not_found","message":"Nothing at GET /x"}']);
   });
 
-  it('every code is a client error or internal_error, with a message', () => {
+  it('every code is a client error, internal_error, or 503 for a dependency that is unavailable', () => {
     for (const code of errorCodes) {
       const { status } = errorCatalogue[code];
-      expect(status >= 400 && status < 500 ? 'client' : code, code).toBe(status === 500 ? 'internal_error' : 'client');
+      // 503 (with Retry-After): something outside the server, e.g. the identity provider, does not answer.
+      const kind = status >= 400 && status < 500 ? 'client' : status === 503 && code.endsWith('_unavailable') ? 'client' : code;
+      expect(kind, code).toBe(status === 500 ? 'internal_error' : 'client');
     }
   });
 });

@@ -123,13 +123,13 @@ describe('metrics, request logs and readiness', () => {
 });
 
 describe('readiness when things go wrong', () => {
-  it('answers 503 not_ready once the store is gone, counts the store errors, and still serves /healthz and /metrics', async () => {
+  it('answers 503 server_unavailable once the store is gone, counts the store errors, and still serves /healthz and /metrics', async () => {
     const s = await startTokenServer();
     try {
       await s.store.close();
       const res = await fetch(`${s.url}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ code: 'not_ready', checks: { store: 'failed' } });
+      expect(await res.json()).toMatchObject({ code: 'server_unavailable', checks: { store: 'failed' } });
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
       const metrics = await fetch(`${s.url}/metrics`);
       expect(metrics.status).toBe(200);
@@ -149,7 +149,7 @@ describe('readiness when things go wrong', () => {
       s.server.readiness.draining = true;
       const res = await fetch(`${s.url}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ code: 'not_ready', checks: { store: 'ok', signingKey: 'ok', shutdown: 'draining' } });
+      expect(await res.json()).toMatchObject({ code: 'server_unavailable', checks: { store: 'ok', signingKey: 'ok', shutdown: 'draining' } });
       expect(res.headers.get('connection')).toBe('close');
     } finally {
       await s.close();

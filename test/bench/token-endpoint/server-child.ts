@@ -4,12 +4,14 @@
 // GET /bench/constant — from the SAME Express app instance, added through createApp's extraRoutes
 // (just before its 404 handler), so that request passes every middleware and router a token request passes.
 //
-// IPC: sends {type: 'ready', url, cookies, instance} once; answers {type: 'minted'} with the count of
-// token_minted audit rows and of distinct jti among them, and the process's CPU time so far (all
-// threads: WebCrypto signs on libuv's pool); {type: 'profile-start'} / {type: 'profile-stop', path}
+// IPC: sends {type: 'ready', url, cookies, instance} once; answers {type: 'mark'} with the count of
+// token_minted audit rows and of distinct jti among them, the process's CPU time so far (all
+// threads), and since the previous mark the event-loop delay (p99, max) and the connections accepted
+// (how many, first to last in ms); {type: 'profile-start'} / {type: 'profile-stop', path}
 // record a V8 CPU profile of the main thread in between; exits on {type: 'stop'}.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Router } from 'express';
 import { hashPassword } from '../../../server/passwords.ts';
@@ -76,10 +78,22 @@ const mintedQuery = db.prepare<[], { minted: number; distinctJti: number }>(
 const inspector = new Session();
 inspector.connect();
 
+// How long callbacks waited for the event loop: a blocking step shows here, a queue does not.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+// When each connection of the current run was accepted: libuv accepts one connection per event-loop
+// iteration, so a load generator's connections, opened at once, are admitted one iteration apart.
+let accepted: number[] = [];
+server.listener.on('connection', () => accepted.push(performance.now()));
+
 process.on('message', (message: { type: string; path?: string }) => {
-  if (message.type === 'minted') {
+  if (message.type === 'mark') {
     const cpu = process.cpuUsage();
-    process.send!({ type: 'minted', ...mintedQuery.get()!, cpuUs: cpu.user + cpu.system });
+    const delay = { loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 };
+    loopDelay.reset();
+    const admission = { connections: accepted.length, admissionMs: accepted.length > 1 ? accepted.at(-1)! - accepted[0]! : 0 };
+    accepted = [];
+    process.send!({ type: 'mark', ...mintedQuery.get()!, cpuUs: cpu.user + cpu.system, ...delay, ...admission });
   }
   if (message.type === 'profile-start') {
     void (async () => {
@@ -102,3 +116,4 @@ process.on('message', (message: { type: string; path?: string }) => {
   }
 });
 process.send!({ type: 'ready', url: server.url, cookies, instance });
+

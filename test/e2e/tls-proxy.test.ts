@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,16 @@ import { csrfField, startTokenServer, type RunningTokenServer } from '../helpers
 import { httpsRequest, makeCertificates, startProxy, type ProxyKind, type RunningProxy } from '../helpers/tls-proxy.ts';
 
 const STANDIN_CLI = fileURLToPath(new URL('../grafana/cli.ts', import.meta.url));
+const SSO_CLI = fileURLToPath(new URL('../../server/cli.mjs', import.meta.url));
+
+/** `grafana-sso doctor` in its own process (exit code and output), optionally trusting a CA file. */
+function runDoctor(env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SSO_CLI, 'doctor'], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
+    );
+  });
+}
 const PASSWORD = 'alice-password-over-tls';
 
 /** The Grafana stand-in in its own process, trusting the test CA the way Grafana trusts the system's. */
@@ -40,6 +50,7 @@ async function startStandinProcess(iniPath: string, caFile: string): Promise<{ u
 describe.each(['apache', 'nginx'] as ProxyKind[])('behind %s, over TLS', (kind) => {
   let dir: string;
   let ca: string;
+  let certs: ReturnType<typeof makeCertificates>;
   let server: RunningTokenServer;
   let proxy: RunningProxy;
   let standin: { url: string; child: ChildProcess; output(): string };
@@ -50,7 +61,7 @@ describe.each(['apache', 'nginx'] as ProxyKind[])('behind %s, over TLS', (kind) 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `grafana-sso-${kind}-`));
-    const certs = makeCertificates(dir);
+    certs = makeCertificates(dir);
     ca = readFileSync(certs.caFile, 'utf8');
     const [ssoPort, grafanaPort] = [await freePort(), await freePort()];
     ssoUrl = `https://localhost:${ssoPort}`;
@@ -145,5 +156,22 @@ describe.each(['apache', 'nginx'] as ProxyKind[])('behind %s, over TLS', (kind) 
     const res = await httpsRequest(`${ssoUrl}/metrics`, { ca });
     expect(res.status).toBe(403);
     expect(res.body).not.toContain('grafana_sso_');
+  });
+
+  it('doctor: accepts the JWKS at the public URL with the CA Grafana trusts, and names the certificate problem without it', async () => {
+    const env = {
+      GRAFANA_SSO_DATABASE: server.config.databasePath,
+      GRAFANA_SSO_AUDIT_LOG: '',
+      GRAFANA_SSO_PUBLIC_URL: ssoUrl,
+      GRAFANA_SSO_INSTANCES: JSON.stringify([{ id: 'prod', url: grafanaUrl }]),
+    };
+    const trusted = await runDoctor({ ...env, NODE_EXTRA_CA_CERTS: certs.caFile });
+    expect(trusted.out).toMatch(/ok {7}configuration: loaded; public URL https:\/\/localhost:\d+/);
+    expect(trusted.out).toContain(`ok       jwks: ${ssoUrl}/.well-known/jwks.json publishes 1 key(s) over https with a trusted certificate`);
+    expect(trusted.out).toMatch(/ok {7}grafana prod: https:\/\/localhost:\d+ answers \(Grafana /);
+    const untrusted = await runDoctor(env);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.out).toMatch(/PROBLEM {2}jwks: https:\/\/localhost:\d+\/\.well-known\/jwks\.json: Grafana would refuse the certificate \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)/);
+    expect(untrusted.out).toContain('fix: use a certificate for this host name from a CA');
   });
 });

@@ -3,7 +3,7 @@ import { AuditLog } from './audit.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Context } from './context.ts';
-import { jsonPathPrefixes, type ErrorCode } from './contract/index.ts';
+import { jsonPathPrefixes, type FixedMessageCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
 import { createLogger, requestLog, type Logger } from './log.ts';
@@ -12,6 +12,7 @@ import { ProviderRegistry } from './oidc/providers.ts';
 import { ProviderSessions } from './oidc/provider-sessions.ts';
 import { IdentityRefresh } from './oidc/refresh.ts';
 import { Sessions } from './sessions.ts';
+import { StoreUnavailableError } from './store/driver.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -180,7 +181,7 @@ function securityHeaders(config: Config): RequestHandler {
 }
 
 /** The form parser's errors carry `type` and `status`; map them to stable codes. */
-const PARSER_ERRORS: Record<string, ErrorCode> = {
+const PARSER_ERRORS: Record<string, FixedMessageCode> = {
   'entity.too.large': 'payload_too_large',
   'encoding.unsupported': 'unsupported_encoding',
   'charset.unsupported': 'unsupported_charset',
@@ -196,6 +197,11 @@ function errorHandler(log: (m: string) => void): ErrorRequestHandler {
       const e = (typeof err === 'object' && err !== null ? err : {}) as { type?: string; status?: unknown; message?: string };
       const parser = PARSER_ERRORS[e.type ?? ''];
       if (parser) error = new HttpError(parser);
+      // The database is down or restarting: nothing was written, the client may retry.
+      else if (err instanceof StoreUnavailableError) {
+        error = new HttpError('store_unavailable', { detail: err.message });
+        if (!res.headersSent) res.set('Retry-After', '5');
+      }
       // Other client errors raised by Express or its parsers (a malformed %-escape, a corrupt gzip body).
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
         error = new HttpError('bad_request', { detail: e.message });

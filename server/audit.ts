@@ -23,11 +23,12 @@ export class AuditLog {
     }
   }
 
-  async record(type: string, fields: Record<string, unknown> = {}): Promise<void> {
+  /** `store`: the transaction the event belongs to, when it is recorded inside Store.exclusive. */
+  async record(type: string, fields: Record<string, unknown> = {}, store: Store = this.store): Promise<void> {
     const event = { at: this.clock.now(), type, ...fields };
     for (const observe of this.observers) observe(event);
     this.stream?.write(`${JSON.stringify({ time: new Date(event.at).toISOString(), ...event })}\n`);
-    await this.store.appendAudit(event);
+    await store.appendAudit(event);
   }
 
   /** Called with every event as it is recorded (the metrics count sign-ins from here). */

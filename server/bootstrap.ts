@@ -3,7 +3,7 @@ import type { AuditLog } from './audit.ts';
 import type { InstanceConfig } from './config.ts';
 import { passwordProblem } from './passwords.ts';
 import type { Store } from './store/types.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, InputError } from './errors.ts';
 import { UserAdmin } from './user-admin.ts';
 
 /**
@@ -36,7 +36,14 @@ export async function ensureFirstAdmin(
   }
   // The same account rules (and audit events) as every other user change.
   const admin = new UserAdmin({ store, audit, clock, instances }, 'first-start');
-  const { password } = await admin.create({ ...FIRST_ADMIN, isAdmin: true, ...(given !== undefined ? { password: given } : {}) });
+  let password: string;
+  try {
+    ({ password } = await admin.create({ ...FIRST_ADMIN, isAdmin: true, ...(given !== undefined ? { password: given } : {}) }));
+  } catch (e) {
+    // Another server sharing the database, started at the same moment, created it first.
+    if (e instanceof InputError && e.code === 'login_taken') return undefined;
+    throw e;
+  }
   const granted = instances.filter((i) => i.allowedRoles.includes(FIRST_ADMIN_GRAFANA_ROLE));
   for (const instance of granted) await admin.setRole(FIRST_ADMIN.login, instance.id, FIRST_ADMIN_GRAFANA_ROLE);
 

@@ -4,7 +4,7 @@ import { AuditLog } from './audit.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig, type Config } from './config.ts';
 import { ConfigError } from './errors.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { openStore } from './store/open.ts';
 import type { Store } from './store/types.ts';
 import { UsageError, usageOf, usageText, type Command, type Io, type OptionSpec } from './cli/command.ts';
 
@@ -122,7 +122,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       options: values,
       store: async () => {
         if (!opened) {
-          const store = openSqliteStore(config.databasePath);
+          const store = await openStore(config);
           opened = { store, audit: new AuditLog(store, systemClock, config.auditLog === '-' ? '' : config.auditLog) };
         }
         return opened;

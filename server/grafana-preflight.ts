@@ -121,19 +121,19 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
   const orgId = org.body.id;
   const takeovers = match(input, [...accounts.values()]);
   if (coverage === 'all-users') {
-    for (const t of takeovers) {
+    // A few at a time: one request per taken-over account, without flooding Grafana.
+    await eachAtMost(8, takeovers, async (t) => {
       const orgs = await api.get(`/api/users/${t.account.id}/orgs`);
       if (orgs.status !== 200 || !Array.isArray(orgs.body)) throw unexpected(`/api/users/${t.account.id}/orgs`, orgs);
       t.account.otherOrgs = orgs.body
         .filter(isRecord)
         .filter((o) => o.orgId !== orgId)
         .map((o) => ({ id: Number(o.orgId), name: str(o.name), role: str(o.role) }));
-    }
+    });
   }
-  const admins = [...accounts.values()].filter((a) => a.role === 'Admin');
-  for (const t of takeovers) {
-    t.lastAdmin = t.change === 'demotion' && t.account.role === 'Admin' && admins.every((a) => takeovers.some((o) => o.account === a && o.change === 'demotion'));
-  }
+  const demoted = new Set(takeovers.filter((t) => t.change === 'demotion').map((t) => t.account));
+  const everyAdminDemoted = [...accounts.values()].every((a) => a.role !== 'Admin' || demoted.has(a));
+  for (const t of takeovers) t.lastAdmin = demoted.has(t.account) && t.account.role === 'Admin' && everyAdminDemoted;
   const order = (t: Takeover) => (t.change === 'demotion' || t.losesServerAdmin ? 0 : t.change === 'unchanged' ? 2 : 1);
   takeovers.sort((a, b) => order(a) - order(b) || a.account.id - b.account.id);
   return {
@@ -148,13 +148,20 @@ export async function runPreflight(input: PreflightInput): Promise<PreflightRepo
 
 /** Grafana's lookup for each user who can get a token: email first, then login, case-insensitive. */
 function match(input: PreflightInput, accounts: GrafanaAccount[]): Takeover[] {
-  const lower = (s: string) => s.toLowerCase();
+  // The first account (lowest id) per lowercased email and login.
+  const index = (key: (a: GrafanaAccount) => string) => {
+    const map = new Map<string, GrafanaAccount>();
+    for (const a of [...accounts].sort((x, y) => x.id - y.id)) if (key(a) && !map.has(key(a).toLowerCase())) map.set(key(a).toLowerCase(), a);
+    return map;
+  };
+  const emails = index((a) => a.email);
+  const logins = index((a) => a.login);
   const out: Takeover[] = [];
   for (const user of input.users) {
     const tokenRole = roleFor(user, input.instance);
     if (!tokenRole) continue;
-    const byEmail = user.email ? accounts.find((a) => a.email && lower(a.email) === lower(user.email)) : undefined;
-    const byLogin = byEmail ? undefined : accounts.find((a) => lower(a.login) === lower(user.login));
+    const byEmail = user.email ? emails.get(user.email.toLowerCase()) : undefined;
+    const byLogin = byEmail ? undefined : logins.get(user.login.toLowerCase());
     const account = byEmail ?? byLogin;
     if (!account) continue;
     const orgRoleOfToken: GrafanaOrgRole = tokenRole === 'GrafanaAdmin' ? 'Admin' : tokenRole;
@@ -177,6 +184,14 @@ function match(input: PreflightInput, accounts: GrafanaAccount[]): Takeover[] {
     });
   }
   return out;
+}
+
+async function eachAtMost<T>(limit: number, items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 interface Answer {

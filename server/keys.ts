@@ -41,15 +41,48 @@ export function keyState(k: StoredKey, now: number): KeyState {
   return k.activatesAt <= now ? 'active' : 'pending';
 }
 
+/** One change to the key set, decided from stored times alone (so every server decides the same). */
+type KeyChange =
+  | { kind: 'generate'; activatesAt: number }
+  | { kind: 'activate'; kid: string; activatesAt: number; retiring: string[] }
+  | { kind: 'remove'; kid: string };
+
+/**
+ * What the key set needs now: a first key, the activation of a key whose time has come (retiring the
+ * ones before it), removal of keys past their publication grace, and the next key a pre-publication
+ * time before the active one is due.
+ */
+export function keyChanges(keys: readonly StoredKey[], now: number, schedule: KeySchedule): KeyChange[] {
+  // Nobody can have cached a key set before the first key, so the first key signs at once.
+  if (keys.length === 0) return [{ kind: 'generate', activatesAt: now }];
+  const changes: KeyChange[] = [];
+  const usable = keys.filter((k) => k.retiredAt === null && k.activatesAt <= now);
+  const newest = usable.at(-1);
+  if (newest && usable.length > 1) changes.push({ kind: 'activate', kid: newest.kid, activatesAt: newest.activatesAt, retiring: usable.slice(0, -1).map((k) => k.kid) });
+  for (const k of keys) {
+    if (k.retiredAt !== null && k.retiredAt + schedule.retiredPublishedMs <= now) changes.push({ kind: 'remove', kid: k.kid });
+  }
+  const pending = keys.some((k) => k.retiredAt === null && k.activatesAt > now);
+  if (newest && !pending && schedule.rotationMs > 0 && newest.activatesAt + schedule.rotationMs - schedule.prepublishMs <= now) {
+    changes.push({ kind: 'generate', activatesAt: Math.max(now + schedule.prepublishMs, newest.activatesAt + schedule.rotationMs) });
+  }
+  return changes;
+}
+
+/** How often the published key set is re-read, so every server behind a load balancer serves the same. */
+const JWKS_REFRESH_MS = 5_000;
+
 /**
  * Signing keys: generated, persisted, published, rotated. The active key is the newest one whose
  * activation time has come; a key is published (JWKS) from creation — pre-publication — until its
- * retirement grace ends. All decisions are made from stored times, so several servers sharing one
- * store agree.
+ * retirement grace ends. Changes are decided from stored times and made under the signing-keys
+ * database lock, after re-reading the keys inside it: servers sharing one database (starting together
+ * on an empty one, or meeting the rotation point together) make each change once.
  */
 export class KeyManager {
   private signer: (Signer & { until: number }) | undefined;
   private jwksJson = '{"keys":[]}';
+  private loadedAt = -Infinity;
   private maintaining: Promise<void> | undefined;
 
   constructor(
@@ -60,8 +93,8 @@ export class KeyManager {
   ) {}
 
   /**
-   * Brings the key set up to date: first key, activation, retirement, next key, removal. Single-flight:
-   * concurrent callers (requests, the timer) share one run, so two runs cannot both add a key.
+   * Brings the key set up to date and reloads it. Concurrent callers in this process share one run (to
+   * save work); the database lock, not this, is what keeps two servers from both adding a key.
    */
   maintain(): Promise<void> {
     this.maintaining ??= this.update().finally(() => (this.maintaining = undefined));
@@ -69,48 +102,45 @@ export class KeyManager {
   }
 
   private async update(): Promise<void> {
-    const now = this.clock.now();
     let keys = await this.store.listKeys();
-
-    if (keys.length === 0) {
-      // Nobody can have cached a key set before the first key, so the first key signs at once.
-      await this.generate(now, now);
-      keys = await this.store.listKeys();
+    // Most runs change nothing: only take the lock when a change looks due.
+    if (keyChanges(keys, this.clock.now(), this.schedule).length > 0) {
+      keys = await this.store.exclusive('signing-keys', async (tx) => {
+        for (const change of keyChanges(await tx.listKeys(), this.clock.now(), this.schedule)) await this.apply(tx, change);
+        return tx.listKeys();
+      });
     }
+    this.load(keys);
+  }
 
-    const usable = keys.filter((k) => k.retiredAt === null && k.activatesAt <= now);
-    const newest = usable.at(-1);
-    if (newest && usable.length > 1) {
-      for (const k of usable.slice(0, -1)) {
-        await this.store.retireKey(k.kid, newest.activatesAt);
-        await this.audit.record('key_retired', { kid: k.kid, by: newest.kid });
-      }
-      await this.audit.record('key_activated', { kid: newest.kid });
+  private async apply(tx: Store, change: KeyChange): Promise<void> {
+    const now = this.clock.now();
+    switch (change.kind) {
+      case 'generate':
+        await this.generate(tx, now, change.activatesAt);
+        return;
+      case 'activate':
+        for (const kid of change.retiring) {
+          await tx.retireKey(kid, change.activatesAt);
+          await this.audit.record('key_retired', { kid, by: change.kid }, tx);
+        }
+        await this.audit.record('key_activated', { kid: change.kid }, tx);
+        return;
+      case 'remove':
+        await tx.deleteKey(change.kid);
+        await this.audit.record('key_removed', { kid: change.kid }, tx);
     }
-
-    for (const k of keys) {
-      if (k.retiredAt !== null && k.retiredAt + this.schedule.retiredPublishedMs <= now) {
-        await this.store.deleteKey(k.kid);
-        await this.audit.record('key_removed', { kid: k.kid });
-      }
-    }
-
-    const pending = keys.some((k) => k.retiredAt === null && k.activatesAt > now);
-    if (newest && !pending && this.schedule.rotationMs > 0 && newest.activatesAt + this.schedule.rotationMs - this.schedule.prepublishMs <= now) {
-      await this.generate(now, Math.max(now + this.schedule.prepublishMs, newest.activatesAt + this.schedule.rotationMs));
-    }
-    await this.reload();
   }
 
   /** Starts a rotation now: a new key, published at once, signing after the pre-publication time. */
   async rotate(): Promise<StoredKey> {
     await this.maintain();
-    const now = this.clock.now();
-    const keys = await this.store.listKeys();
-    const pending = keys.find((k) => k.retiredAt === null && k.activatesAt > now);
-    if (pending) return pending;
-    const key = await this.generate(now, now + this.schedule.prepublishMs);
-    await this.reload();
+    const key = await this.store.exclusive('signing-keys', async (tx) => {
+      const now = this.clock.now();
+      const pending = (await tx.listKeys()).find((k) => k.retiredAt === null && k.activatesAt > now);
+      return pending ?? this.generate(tx, now, now + this.schedule.prepublishMs);
+    });
+    this.load(await this.store.listKeys());
     return key;
   }
 
@@ -126,7 +156,23 @@ export class KeyManager {
     return this.jwksJson;
   }
 
-  private async generate(now: number, activatesAt: number): Promise<StoredKey> {
+  /**
+   * The public key set, re-read when older than a few seconds: a key another server just added is
+   * published here too. When the database does not answer, the last set read is still the right one
+   * to publish (keys are pre-published long before they sign).
+   */
+  async currentJwks(): Promise<string> {
+    if (this.clock.now() - this.loadedAt >= JWKS_REFRESH_MS) {
+      try {
+        this.load(await this.store.listKeys());
+      } catch {
+        // Served from memory; /readyz reports the database.
+      }
+    }
+    return this.jwksJson;
+  }
+
+  private async generate(tx: Store, now: number, activatesAt: number): Promise<StoredKey> {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const pub = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(pub);
@@ -140,15 +186,15 @@ export class KeyManager {
       activatesAt,
       retiredAt: null,
     };
-    await this.store.insertKey(key);
-    await this.audit.record('key_generated', { kid, activatesAt: new Date(activatesAt).toISOString() });
-    if (activatesAt <= now) await this.audit.record('key_activated', { kid });
+    await tx.insertKey(key);
+    await this.audit.record('key_generated', { kid, activatesAt: new Date(activatesAt).toISOString() }, tx);
+    if (activatesAt <= now) await this.audit.record('key_activated', { kid }, tx);
     return key;
   }
 
-  private async reload(): Promise<void> {
+  private load(keys: readonly StoredKey[]): void {
     const now = this.clock.now();
-    const keys = await this.store.listKeys();
+    this.loadedAt = now;
     this.jwksJson = JSON.stringify({ keys: keys.map((k) => publicJwk(JSON.parse(k.publicJwk) as JWK)) });
     const active = keys.filter((k) => keyState(k, now) === 'active').at(-1);
     if (!active?.privateJwk) {

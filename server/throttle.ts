@@ -1,10 +1,18 @@
 import type { Clock } from './clock.ts';
 import type { Store } from './store/types.ts';
 
+/** An admitted sign-in attempt, already counted; settle it with failed() or succeeded(). */
+export interface SignInAttempt {
+  id: string;
+  login: string;
+}
+
 /**
- * Failed sign-ins counted per account and per client address over a sliding window, in the store so
- * that every server behind a load balancer sees the same counts. Past a limit, sign-in answers 429
- * until the window slides; a successful sign-in clears the account's count.
+ * Sign-in attempts counted per account and per client address over a sliding window, in the store so
+ * that every server sharing the database sees the same counts. An attempt is admitted and counted in
+ * one atomic store step before the password is checked, so attempts that arrive together cannot all
+ * slip under the limit; a success is then uncounted and clears the account's count. Past a limit,
+ * sign-in answers 429 until the window slides.
  */
 export class SignInThrottle {
   constructor(
@@ -13,24 +21,25 @@ export class SignInThrottle {
     private readonly o: { maxPerAccount: number; maxPerIp: number; windowMs: number },
   ) {}
 
-  /** Seconds to wait, or 0 when a sign-in attempt may go ahead. */
-  async retryAfter(login: string, ip: string): Promise<number> {
-    const since = this.clock.now() - this.o.windowMs;
-    const [account, address] = await Promise.all([
-      this.store.countSignInFailures(accountKey(login), since),
-      this.store.countSignInFailures(ipKey(ip), since),
-    ]);
-    return account >= this.o.maxPerAccount || address >= this.o.maxPerIp ? Math.ceil(this.o.windowMs / 1000) : 0;
-  }
-
-  async failed(login: string, ip: string): Promise<void> {
+  /** Admits and counts an attempt, or says how many seconds to wait. */
+  async begin(login: string, ip: string): Promise<{ attempt: SignInAttempt } | { retryAfter: number }> {
     const now = this.clock.now();
-    await this.store.pruneSignInFailures(now - this.o.windowMs);
-    await this.store.recordSignInFailure([accountKey(login), ipKey(ip)], now);
+    const limits = [
+      { subject: accountKey(login), max: this.o.maxPerAccount },
+      { subject: ipKey(ip), max: this.o.maxPerIp },
+    ];
+    const admission = await this.store.admitSignIn(limits, now - this.o.windowMs, now);
+    if (!admission.admitted) return { retryAfter: Math.ceil(this.o.windowMs / 1000) };
+    return { attempt: { id: admission.attempt, login } };
   }
 
-  async succeeded(login: string): Promise<void> {
-    await this.store.clearSignInFailures(accountKey(login));
+  /** The attempt stays counted; counts older than the window are dropped. */
+  async failed(_attempt: SignInAttempt): Promise<void> {
+    await this.store.pruneSignInFailures(this.clock.now() - this.o.windowMs);
+  }
+
+  async succeeded(attempt: SignInAttempt): Promise<void> {
+    await this.store.forgiveSignIn(attempt.id, [accountKey(attempt.login)]);
   }
 }
 

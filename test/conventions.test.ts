@@ -59,6 +59,12 @@ describe('project conventions', () => {
     expect(offenders(contract, /\b(process|Buffer|require|window|document|browser|chrome)\b\s*[.(]/)).toEqual([]);
   });
 
+  it('no extension module shares a name with a server module (a name says one job; index.ts is an entry point)', () => {
+    const base = (path: string) => path.split('/').at(-1)!.replace(/\.(ts|tsx|mjs)$/, '');
+    const serverNames = new Set(server.map((f) => base(f.path)));
+    expect(extension.map((f) => f.path).filter((p) => base(p) !== 'index' && serverNames.has(base(p)))).toEqual([]);
+  });
+
   it('server modules import each other with explicit .ts extensions (runs under tsx and node alike)', () => {
     expect(offenders(server, /from '\.{1,2}\/[^']*(?<!\.ts)'/)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts
 import type { Options } from '../shared/options';
 import { ServerError } from '../shared/server-api';
 import { clearWorkerAlarms, syncAlarm } from './alarms';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 import { removeAllHeaderRules } from './header-rules';
 import { exclusive } from './lock';
 import { isFresh } from './refresh-schedule';

@@ -1,7 +1,7 @@
 // The one alarm dispatcher: index.ts calls it for every alarm, and so does the 8-hour simulation.
 import { refreshInstance, syncAccount } from './account-sync';
 import { parseAlarm } from './alarms';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 
 export async function dispatchAlarm(name: string, deps: WorkerDeps = systemDeps): Promise<void> {
   const alarm = parseAlarm(name);

@@ -5,15 +5,15 @@ import browser, { type Alarms, type Menus, type Runtime, type Storage, type Tabs
 import { testBuild } from '../shared/build-config';
 import { isMessage, isOwnPage, type Handlers, type Message } from '../shared/messages';
 import { affectsOptions } from '../shared/options';
+import { syncAccount } from './account-sync';
 import { updateBadge } from './badge';
 import { createMenus, menuTarget } from './context-menu';
+import { dispatchAlarm } from './dispatch-alarm';
 import { openGrafana } from './open-grafana';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
-import { onServerTabUpdated, openSignIn, signOut } from './sign-in';
+import { onServerTabUpdated, openSignIn, signOut } from './server-sign-in';
 import * as store from './store';
-import { syncAccount } from './account-sync';
-import { dispatchAlarm } from './dispatch-alarm';
 
 /** Background work must never reject unobserved; the message says what failed, never a token. */
 function run(label: string, task: Promise<unknown>): void {

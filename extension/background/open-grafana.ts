@@ -4,9 +4,9 @@ import browser from 'webextension-polyfill';
 import type { OpenResult, OpenTarget } from '../shared/messages';
 import { hasOrigins } from '../shared/permissions';
 import { tokenForOpening } from './account-sync';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 import { instanceUrl, withAuthToken } from './grafana-url';
-import { openSignIn } from './sign-in';
+import { openSignIn } from './server-sign-in';
 
 export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = systemDeps): Promise<OpenResult> {
   const outcome = await tokenForOpening(target.instanceId, deps);

@@ -3,7 +3,7 @@ import browser from 'webextension-polyfill';
 import type { InstanceView, PopupState } from '../shared/messages';
 import { readOptions } from '../shared/options';
 import { originPattern } from '../shared/urls';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 import { expiresAt, isExpired } from './refresh-schedule';
 import * as store from './store';
 import { pickInstance } from './worker-state';

@@ -3,7 +3,7 @@
 import browser from 'webextension-polyfill';
 import { buildConfig } from '../shared/build-config';
 import { ServerError } from '../shared/server-api';
-import type { Clock } from './clock';
+import type { Clock } from './worker-deps';
 import { backoffSeconds, expiresAt } from './refresh-schedule';
 import * as store from './store';
 import type { Problem, TokenRecord } from './store';

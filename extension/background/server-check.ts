@@ -3,7 +3,7 @@
 import type { ServerCheck } from '../shared/messages';
 import { readOptions } from '../shared/options';
 import { serverApi, ServerError } from '../shared/server-api';
-import { systemDeps, type WorkerDeps } from './clock';
+import { systemDeps, type WorkerDeps } from './worker-deps';
 
 export async function checkServer(deps: WorkerDeps = systemDeps): Promise<ServerCheck> {
   const { options } = await readOptions();

@@ -5,7 +5,7 @@ import browser from 'webextension-polyfill';
 import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts';
 import { ServerError } from '../shared/server-api';
 import { refreshAlarm } from './alarms';
-import type { Clock } from './clock';
+import type { Clock } from './worker-deps';
 import { removeHeaderRules, setHeaderRules } from './header-rules';
 import { isExpired, refreshAt, type RefreshPolicy } from './refresh-schedule';
 import { retryLater, succeeded } from './retry';

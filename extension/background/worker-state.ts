@@ -4,7 +4,7 @@ import type { PublicConfig, PublicInstance } from '../../server/contract/index.t
 import { buildConfig } from '../shared/build-config';
 import { readOptions, type Options } from '../shared/options';
 import { serverApi, type ServerApi } from '../shared/server-api';
-import type { WorkerDeps } from './clock';
+import type { WorkerDeps } from './worker-deps';
 import type { RefreshPolicy } from './refresh-schedule';
 import * as store from './store';
 import type { Account } from './store';

@@ -2,17 +2,18 @@ import type { PublicConfig } from '../../server/contract/index.ts';
 import type { Options, ResolvedOptions } from '../shared/options';
 import { releaseOriginsExcept, requestOrigins } from '../shared/permissions';
 import { LockNote, type Notice } from './LockNote';
+import type { Granted } from './use-granted';
 import { errorText } from './use-options';
 
 /** The server's Grafana instances, host access to them, and the default one to open. */
 export function InstancesSection(props: {
   resolved: ResolvedOptions;
   config: PublicConfig;
-  grafanaGranted: boolean;
+  granted: Granted;
   save: <K extends keyof Options>(key: K, value: Options[K]) => Promise<void>;
   onNotice: (notice: Notice) => void;
 }) {
-  const { resolved, config, grafanaGranted, save, onNotice } = props;
+  const { resolved, config, granted, save, onNotice } = props;
   const { options } = resolved;
 
   // Runs in the click handler: permissions.request must be the first await of a user gesture.
@@ -49,15 +50,23 @@ export function InstancesSection(props: {
           ))}
         </tbody>
       </table>
-      {grafanaGranted ? (
+      {granted.grafana ? (
         <p className="notice ok">Access granted: open Grafana tabs stay signed in.</p>
       ) : (
-        <div className="row">
-          <button className="primary" onClick={grantGrafana}>
-            Allow access to these Grafana sites
-          </button>
-          <span className="muted">Needed to keep open tabs signed in (a request header on these sites only).</span>
-        </div>
+        <>
+          {granted.known && granted.missingGrafana.length > 0 ? (
+            <p className="notice error" role="alert">
+              No access to {granted.missingGrafana.map((i) => `${i.name} (${new URL(i.url).origin})`).join(', ')}: Grafana still opens signed in by the
+              token in its URL, but open tabs there do not stay signed in.
+            </p>
+          ) : null}
+          <div className="row">
+            <button className="primary" onClick={grantGrafana}>
+              Allow access to these Grafana sites
+            </button>
+            <span className="muted">Needed to keep open tabs signed in (a request header on these sites only).</span>
+          </div>
+        </>
       )}
       <label>
         Default instance{' '}

@@ -25,8 +25,8 @@ export function OptionsPage() {
       <h1>Grafana SSO</h1>
       <NoticeLine notice={notice} />
       {problem ? <NoticeLine notice={{ kind: 'error', text: `Could not read the server's configuration: ${problem}` }} /> : null}
-      <ServerSection resolved={resolved} serverGranted={granted.server} recheck={recheck} onNotice={setNotice} />
-      {config ? <InstancesSection resolved={resolved} config={config} grafanaGranted={granted.grafana} save={save} onNotice={setNotice} /> : null}
+      <ServerSection resolved={resolved} granted={granted} recheck={recheck} onNotice={setNotice} />
+      {config ? <InstancesSection resolved={resolved} config={config} granted={granted} save={save} onNotice={setNotice} /> : null}
       <PrivacySection resolved={resolved} grafanaGranted={granted.grafana} save={save} />
       <RefreshSection resolved={resolved} save={save} />
     </main>

@@ -4,6 +4,7 @@ import { saveUserOptions, type ResolvedOptions } from '../shared/options';
 import { requestOrigins } from '../shared/permissions';
 import { normalizeServerUrl } from '../shared/urls';
 import { LockNote, NoticeLine, type Notice } from './LockNote';
+import type { Granted } from './use-granted';
 import { errorText } from './use-options';
 
 /** What "Test connection" tells, from the worker's check. */
@@ -19,11 +20,12 @@ export function checkText(check: ServerCheck | null): Notice {
 
 export function ServerSection(props: {
   resolved: ResolvedOptions;
-  serverGranted: boolean;
+  granted: Granted;
   recheck: () => Promise<ServerCheck | null>;
   onNotice: (notice: Notice) => void;
 }) {
-  const { resolved, serverGranted, recheck, onNotice } = props;
+  const { resolved, granted, recheck, onNotice } = props;
+  const serverGranted = granted.server;
   const { options } = resolved;
   const locked = resolved.locked.includes('serverUrl');
   const [draftUrl, setDraftUrl] = useState<string | null>(null);
@@ -73,6 +75,12 @@ export function ServerSection(props: {
         </button>
       </div>
       <LockNote resolved={resolved} option="serverUrl" />
+      {granted.known && options.serverUrl && !serverGranted ? (
+        <p className="notice error" role="alert">
+          The extension has no access to {new URL(options.serverUrl).origin}, the token server: press the button above to allow it. Until then it
+          cannot sign you in or get tokens.
+        </p>
+      ) : null}
       <NoticeLine notice={test} role="status" />
     </section>
   );

@@ -1,3 +1,4 @@
+import { apiPaths } from '../contract/index.ts';
 import type { Settings } from './settings.ts';
 
 /** Facts that follow from the settings, computed once at load so no module decides them again. */
@@ -6,7 +7,7 @@ export interface Derived {
   origin: string;
   /** The server is reached over https: Secure/__Host- cookies, HSTS, an https JWKS URL for Grafana. */
   https: boolean;
-  /** Where Grafana fetches the public keys (jwk_set_url); also published in /api/config. */
+  /** Where Grafana fetches the public keys (jwk_set_url). */
   jwksUrl: string;
   /** metricsAddress split, or undefined when /metrics is served by the main listener. */
   metricsListen: { host: string; port: number } | undefined;
@@ -25,7 +26,7 @@ export function derive(settings: Settings): Derived {
   return {
     origin: url.origin,
     https,
-    jwksUrl: `${settings.publicUrl}/.well-known/jwks.json`,
+    jwksUrl: `${settings.publicUrl}${apiPaths.jwks}`,
     metricsListen: listenAddress(settings.metricsAddress),
     cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf') },
   };

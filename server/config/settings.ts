@@ -88,7 +88,21 @@ export const SETTINGS = {
     },
     defaultDoc: '`http://<host>:<port>`',
   }),
-  databasePath: field({ doc: 'the SQLite file (WAL mode)', env: 'GRAFANA_SSO_DATABASE', parse: text(), default: 'data/grafana-sso.sqlite' }),
+  databasePath: field({ doc: 'the SQLite file (WAL mode), used when `databaseUrl` is empty', env: 'GRAFANA_SSO_DATABASE', parse: text(), default: 'data/grafana-sso.sqlite' }),
+  databaseUrl: field({
+    doc: 'a PostgreSQL URL (`postgres://user:password@host:5432/db`): several servers share that database instead of a SQLite file (docs/store.md)',
+    env: 'GRAFANA_SSO_DATABASE_URL',
+    parse: text({ allowEmpty: true, pattern: /^(postgres(ql)?:\/\/.+)?$/, rule: 'must be a PostgreSQL URL like postgres://user:password@host:5432/grafana_sso, or empty for SQLite' }),
+    default: '',
+    defaultDoc: 'empty: SQLite',
+  }),
+  databasePoolSize: field({ doc: 'PostgreSQL connections per server process', env: 'GRAFANA_SSO_DATABASE_POOL_SIZE', parse: int(1, 1000), default: 10 }),
+  databaseConnectTimeoutSeconds: field({
+    doc: 'a PostgreSQL connection attempt gives up after this long; requests get 503 `store_unavailable` meanwhile',
+    env: 'GRAFANA_SSO_DATABASE_CONNECT_TIMEOUT',
+    parse: int(1, 300),
+    default: 5,
+  }),
   auditLog: field({
     doc: 'JSON-lines audit log; `-` for standard output, empty for the database only',
     env: 'GRAFANA_SSO_AUDIT_LOG',

@@ -32,6 +32,7 @@ export const errorCatalogue = {
   unsupported_encoding: { status: 415, message: 'Unsupported content encoding: send the body uncompressed' },
   unsupported_charset: { status: 415, message: 'Unsupported charset' },
   internal_error: { status: 500, message: 'Something went wrong on the server' },
+  store_unavailable: { status: 503, message: 'The server cannot reach its database right now; try again shortly' },
   // Sign-in through an OpenID Connect provider (pages under /oidc/<provider>/…); server/oidc/errors.ts.
   oidc_unknown_provider: { status: 404, message: 'There is no such identity provider here.' },
   oidc_provider_unavailable: { status: 503, message: 'The identity provider cannot be reached right now. Try again in a minute.' },
@@ -53,10 +54,19 @@ export const errorCatalogue = {
   server_unavailable: { status: 503, message: 'The server is not ready to serve requests' },
 } as const satisfies Record<string, CatalogueEntry>;
 
-export type ErrorCode = keyof typeof errorCatalogue;
+type Catalogue = typeof errorCatalogue;
+export type ErrorCode = keyof Catalogue;
 
-/** The arguments a code's message needs: none for a fixed text, one object for a template. */
-export type ErrorParams<C extends ErrorCode> = (typeof errorCatalogue)[C]['message'] extends (params: infer P) => string ? [params: P] : [];
+/** Codes whose message is a fixed text. */
+export type FixedMessageCode = { [C in ErrorCode]: Catalogue[C]['message'] extends string ? C : never }[ErrorCode];
+
+/**
+ * The arguments a code's message needs: none for a fixed text, one object for a template. A code
+ * only known as "some code" must be narrowed first, unless every code it may be has a fixed text.
+ */
+export type ErrorParams<C extends ErrorCode> = [C] extends [FixedMessageCode]
+  ? []
+  : [params: Catalogue[C]['message'] extends (params: infer P) => string ? P : never];
 
 export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
 

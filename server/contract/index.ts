@@ -4,5 +4,5 @@ export { apiPaths, jsonPathPrefixes } from './paths.ts';
 export { requestHeader } from './request-header.ts';
 export { isPlainHeaderName } from './header-name.ts';
 export { GRAFANA_ROLES, isGrafanaRole, parseRole, roleRank, type GrafanaRole } from './roles.ts';
-export { errorCatalogue, errorCodes, errorMessage, errorStatus, isErrorCode, type ErrorCode, type ErrorParams } from './errors.ts';
+export { errorCatalogue, errorCodes, errorMessage, errorStatus, isErrorCode, type ErrorCode, type ErrorParams, type FixedMessageCode } from './errors.ts';
 export type { ErrorResponse, PublicConfig, PublicInstance, PublicUser, SessionResponse, TokenRequest, TokenResponse } from './responses.ts';

@@ -9,7 +9,7 @@ import type { Context } from '../context.ts';
  */
 export function jwksRoutes(ctx: Context): Router {
   const maxAge = Math.min(ctx.config.grafanaJwksCacheSeconds, 900);
-  return Router().get(apiPaths.jwks, (_req, res) => {
-    res.type('application/jwk-set+json').set('Cache-Control', `public, max-age=${maxAge}`).send(ctx.keys.jwks());
+  return Router().get(apiPaths.jwks, async (_req, res) => {
+    res.type('application/jwk-set+json').set('Cache-Control', `public, max-age=${maxAge}`).send(await ctx.keys.currentJwks());
   });
 }

@@ -59,17 +59,17 @@ export function loginRoutes(ctx: Context): Router {
       return again(400, 'Enter your login and password.');
     }
     const ip = req.ip ?? 'unknown';
-    const wait = await ctx.throttle.retryAfter(login, ip);
-    if (wait > 0) {
+    const admission = await ctx.throttle.begin(login, ip);
+    if ('retryAfter' in admission) {
       await ctx.audit.record('sign_in_throttled', { login, ip });
-      res.set('Retry-After', String(wait));
-      return again(429, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minutes.`);
+      res.set('Retry-After', String(admission.retryAfter));
+      return again(429, `Too many failed sign-ins. Try again in ${Math.ceil(admission.retryAfter / 60)} minutes.`);
     }
 
     const user = await ctx.store.getUserByLogin(login);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok || user.disabled) {
-      await ctx.throttle.failed(login, ip);
+      await ctx.throttle.failed(admission.attempt);
       await ctx.audit.record('sign_in_failed', { login, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
       return again(401, user && ok ? 'This account is disabled.' : 'Wrong login or password.');
     }
@@ -77,7 +77,7 @@ export function loginRoutes(ctx: Context): Router {
     // A new session id at every sign-in: a session cookie planted before sign-in is worthless.
     await ctx.sessions.end(req);
     await ctx.sessions.create(res, user.id);
-    await ctx.throttle.succeeded(login);
+    await ctx.throttle.succeeded(admission.attempt);
     await ctx.audit.record('sign_in', { user: user.id, login: user.login, ip });
     res.redirect(303, returnTo);
   });

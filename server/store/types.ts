@@ -1,4 +1,5 @@
 import type { GrafanaRole } from '../contract/index.ts';
+import type { LockName } from './driver.ts';
 
 /** A per-instance grant: a Grafana role, or an explicit "no access" that beats groups and defaults. */
 export type InstanceGrant = GrafanaRole | 'no-access';
@@ -85,16 +86,35 @@ export interface AuditEvent {
   [field: string]: unknown;
 }
 
+/** One limit of the sign-in throttle: at most `max` counted attempts for `subject` in the window. */
+export interface SignInLimit {
+  subject: string;
+  max: number;
+}
+
+/** Admitted (and already counted, under `attempt`), or refused by the first limit reached. */
+export type SignInAdmission = { admitted: true; attempt: string } | { admitted: false; subject: string };
+
+
 /**
- * Everything the server keeps. Async so that a PostgreSQL implementation fits the same interface;
- * the embedded default is SQLite (sqlite.ts).
+ * Everything the server keeps, in one SQL store (sql-store.ts) over SQLite, the embedded default, or
+ * PostgreSQL for several servers sharing one database. Nothing here relies on in-process state for
+ * correctness: steps that must not interleave across servers run under a database lock.
  */
 export interface Store {
   close(): Promise<void>;
+  /** A round trip to the database; rejects with StoreUnavailableError when it does not answer. */
+  ping(): Promise<void>;
+  /**
+   * Runs `fn` in one transaction holding the database lock `lock`: every server sharing the database
+   * waits for it (PostgreSQL advisory lock; SQLite BEGIN IMMEDIATE). `fn` must use the store it is given.
+   */
+  exclusive<T>(lock: LockName, fn: (store: Store) => Promise<T>): Promise<T>;
 
   countUsers(): Promise<number>;
   createUser(user: NewUser, now: number): Promise<User>;
   getUserById(id: string): Promise<User | undefined>;
+  /** Case-insensitive, as logins are unique whatever their case. */
   getUserByLogin(login: string): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<User>;
@@ -105,6 +125,7 @@ export interface Store {
   getSession(idHash: string): Promise<Session | undefined>;
   /** The session and its user in one read: this runs on every token request. */
   getSessionWithUser(idHash: string): Promise<{ session: Session; user: User } | undefined>;
+  /** Moves lastSeenAt forward, never back (servers touching the same session concurrently agree). */
   touchSession(idHash: string, lastSeenAt: number): Promise<void>;
   deleteSession(idHash: string): Promise<void>;
   deleteUserSessions(userId: string): Promise<number>;
@@ -126,11 +147,17 @@ export interface Store {
   saveProviderSession(session: ProviderSession): Promise<void>;
   getProviderSession(sessionIdHash: string): Promise<ProviderSession | undefined>;
 
+  /** Resolves once the event is committed (group commit: one transaction for many events). */
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number): Promise<AuditEvent[]>;
 
-  recordSignInFailure(subjects: string[], at: number): Promise<void>;
-  countSignInFailures(subject: string, since: number): Promise<number>;
-  clearSignInFailures(subject: string): Promise<void>;
+  /**
+   * "May this sign-in attempt run" and "count it" as one atomic step across every server: under the
+   * sign-in lock, counts each subject's attempts since `since`; when all are under their limit, counts
+   * this attempt for every subject (a failure until forgiven) and admits it.
+   */
+  admitSignIn(limits: readonly SignInLimit[], since: number, at: number): Promise<SignInAdmission>;
+  /** A successful attempt is not a failure: uncounts it, and clears every count of `clearSubjects`. */
+  forgiveSignIn(attempt: string, clearSubjects: readonly string[]): Promise<void>;
   pruneSignInFailures(before: number): Promise<void>;
 }

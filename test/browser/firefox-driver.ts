@@ -65,7 +65,12 @@ function firefoxPage(page: Page): TestPage {
   };
 }
 
-export async function launchFirefox(dir = firefoxDir(distTest)): Promise<BrowserUnderTest> {
+export interface FirefoxUnderTest extends BrowserUnderTest {
+  /** Withdraws host permissions, as a user does in about:addons → the add-on → Permissions. */
+  withdrawOrigins(origins: string[]): Promise<void>;
+}
+
+export async function launchFirefox(dir = firefoxDir(distTest)): Promise<FirefoxUnderTest> {
   // Firefox writes into $HOME and friends: a throwaway home per run.
   const home = mkdtempSync(join(tmpdir(), 'grafana-sso-firefox-'));
   // A fixed moz-extension:// host, so the tests know the extension pages' URLs.
@@ -130,6 +135,13 @@ export async function launchFirefox(dir = firefoxDir(distTest)): Promise<Browser
       probe.evaluate(`browser.runtime.getBackgroundPage().then((bg) => (${fn.toString()})(bg, ${JSON.stringify(arg)}))`) as never,
     stopBackground: async () => {
       await chromeScope(`WebExtensionPolicy.getByID(${JSON.stringify(geckoId)}).extension.terminateBackground()`);
+    },
+    withdrawOrigins: async (origins) => {
+      // The third argument is the running extension: without it, it would not see the change.
+      await chromeScope(
+        `ChromeUtils.importESModule('resource://gre/modules/ExtensionPermissions.sys.mjs').ExtensionPermissions.remove(` +
+          `${JSON.stringify(geckoId)}, { permissions: [], origins: ${JSON.stringify(origins)} }, WebExtensionPolicy.getByID(${JSON.stringify(geckoId)}).extension)`,
+      );
     },
     close: async () => {
       await browser.close();

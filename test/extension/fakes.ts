@@ -33,19 +33,26 @@ export function installMissingApis(): void {
     onClicked: fakeEvent(),
   };
   api.commands = { onCommand: fakeEvent() };
+  // Like the browsers, a grant or removal that changes something fires onAdded / onRemoved.
+  const onAdded = fakeEvent<(p: { origins: string[] }) => void>();
+  const onRemoved = fakeEvent<(p: { origins: string[] }) => void>();
   api.permissions = {
     contains: vi.fn(async (p: { origins?: string[] }) => (p.origins ?? []).every((o) => granted.origins.has(o))),
     request: vi.fn(async (p: { origins?: string[] }) => {
-      for (const o of p.origins ?? []) granted.origins.add(o);
+      const added = (p.origins ?? []).filter((o) => !granted.origins.has(o));
+      for (const o of added) granted.origins.add(o);
+      if (added.length) void onAdded.trigger({ origins: added });
       return true;
     }),
     getAll: vi.fn(async () => ({ origins: [...granted.origins], permissions: [] })),
     remove: vi.fn(async (p: { origins?: string[] }) => {
-      for (const o of p.origins ?? []) granted.origins.delete(o);
+      const removed = (p.origins ?? []).filter((o) => granted.origins.has(o));
+      for (const o of removed) granted.origins.delete(o);
+      if (removed.length) void onRemoved.trigger({ origins: removed });
       return true;
     }),
-    onAdded: fakeEvent(),
-    onRemoved: fakeEvent(),
+    onAdded,
+    onRemoved,
   };
   const runtime = fakeBrowser.runtime as unknown as Record<string, unknown>;
   runtime.openOptionsPage = vi.fn(async () => undefined);

@@ -97,6 +97,37 @@ describe('options page', () => {
     await fakeBrowser.storage.local.set({ options: { serverUrl, keepTokensOutOfUrls: true } });
     granted.origins.add('http://sso.example.test/*');
     await renderOptions();
-    expect(screen.getByRole('alert').textContent).toMatch(/cannot be opened signed in until you allow access/);
+    expect(screen.getAllByRole('alert').map((a) => a.textContent)).toContainEqual(expect.stringMatching(/cannot be opened signed in until you allow access/));
+  });
+
+  it('says when access to the token server is missing (Firefox users can withdraw it), and not before it knows', async () => {
+    await fakeBrowser.storage.local.set({ options: { serverUrl } });
+    granted.origins.clear();
+    send.mockImplementation(async () => null);
+    const { OptionsPage } = await import('../../extension/options/OptionsPage');
+    render(<OptionsPage />);
+    expect(screen.queryByRole('alert')).toBeNull();
+    await settle();
+    expect(screen.getByRole('alert').textContent).toBe(
+      'The extension has no access to http://sso.example.test:7000, the token server: press the button above to allow it. Until then it cannot sign you in or get tokens.',
+    );
+    await act(async () => void fireEvent.click(screen.getByRole('button', { name: 'Save and connect' })));
+    await settle();
+    expect([...granted.origins]).toEqual(['http://sso.example.test/*']);
+    expect(screen.queryByText(/has no access to/)).toBeNull();
+  });
+
+  it('names exactly the Grafana instances whose access is missing', async () => {
+    await fakeBrowser.storage.local.set({ options: { serverUrl } });
+    granted.origins = new Set(['http://sso.example.test/*', 'http://127.0.0.1/*']);
+    await renderOptions();
+    expect(screen.getByRole('alert').textContent).toBe(
+      'No access to Ops (https://ops.example.com): Grafana still opens signed in by the token in its URL, but open tabs there do not stay signed in.',
+    );
+    await act(async () => void fireEvent.click(screen.getByRole('button', { name: 'Allow access to these Grafana sites' })));
+    await settle();
+    expect(granted.origins.has('https://ops.example.com/*')).toBe(true);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByText('Access granted: open Grafana tabs stay signed in.')).toBeTruthy();
   });
 });

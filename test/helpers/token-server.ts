@@ -11,8 +11,8 @@ import { grafanaSettings } from '../../server/grafana-config.ts';
 import { createLogger } from '../../server/log.ts';
 import { hashPassword } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/contract/index.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
-import type { InstanceGrant, User } from '../../server/store/types.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { InstanceGrant, Store, User } from '../../server/store/types.ts';
 
 export interface TestUser {
   login: string;
@@ -43,7 +43,7 @@ export type MovableClock = Clock & { advanceMs(ms: number): void };
 export interface RunningTokenServer {
   url: string;
   config: Config;
-  store: SqliteStore;
+  store: Store;
   clock: MovableClock;
   server: TokenServer;
   /** The listening node:http server (the benchmark watches its connections). */
@@ -82,7 +82,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
       ...(typeof options.settings === 'function' ? await options.settings(url) : options.settings),
     },
   });
-  const store = openSqliteStore(config.databasePath);
+  const store = await openSqliteStore(config.databasePath);
   const clock = options.clock ?? new OffsetClock();
   const logPath = join(dir, 'server.log');
   const logger = createLogger('json', { write: (line) => appendFileSync(logPath, line) });

@@ -62,7 +62,7 @@ describe('grafana-sso CLI', () => {
     await run(['users', 'add', 'bob', '--email', 'bob@example.com']);
     const res = await run(['users', 'passwd', 'bob', '--password-stdin'], 'a-long-new-password\n');
     expect(res.code).toBe(0);
-    const store = openSqliteStore(join(dir, 'db.sqlite'));
+    const store = await openSqliteStore(join(dir, 'db.sqlite'));
     const bob = (await store.getUserByLogin('bob'))!;
     expect(await verifyPassword('a-long-new-password', bob.passwordHash)).toBe(true);
     await store.close();

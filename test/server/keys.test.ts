@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { AuditLog } from '../../server/audit.ts';
 import { ManualClock } from '../../server/clock.ts';
 import { KeyManager, keySchedule } from '../../server/keys.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { Store } from '../../server/store/types.ts';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -13,19 +14,19 @@ const schedule = keySchedule({ grafanaJwksCacheSeconds: 3600, tokenLifetimeSecon
 
 describe('signing key lifecycle', () => {
   let dir: string;
-  let store: SqliteStore;
+  let store: Store;
   let clock: ManualClock;
   let keys: KeyManager;
-  const open = () => {
-    store = openSqliteStore(join(dir, 'db.sqlite'));
+  const open = async () => {
+    store = await openSqliteStore(join(dir, 'db.sqlite'));
     keys = new KeyManager(store, clock, schedule, new AuditLog(store, clock, ''));
   };
   const published = () => (JSON.parse(keys.jwks()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keys-'));
     clock = new ManualClock(Date.UTC(2026, 0, 1));
-    open();
+    await open();
   });
   afterEach(async () => {
     await store.close();
@@ -42,7 +43,7 @@ describe('signing key lifecycle', () => {
     const first = (await keys.currentSigner()).kid;
     expect(published()).toEqual([first]);
     await store.close();
-    open();
+    await open();
     await keys.maintain();
     expect((await keys.currentSigner()).kid).toBe(first);
   });

@@ -134,7 +134,7 @@ describe('readiness when things go wrong', () => {
       const metrics = await fetch(`${s.url}/metrics`);
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
-      expect(sample(text, 'grafana_sso_store_errors_total{operation="countUsers"}')).toBe(1);
+      expect(sample(text, 'grafana_sso_store_errors_total{operation="ping"}')).toBe(1);
       // The scrape-time gauges read the store too: their failures are counted (seen by the next scrape), not fatal to it.
       const again = await (await fetch(`${s.url}/metrics`)).text();
       expect(sample(again, 'grafana_sso_store_errors_total{operation="countSessions"}')).toBeGreaterThanOrEqual(1);

@@ -92,7 +92,7 @@ describe('discovery at startup', () => {
   it('a provider that answers but cannot work is a configuration error naming the setting', async () => {
     const issuer = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
     const config = loadConfig({ env: {}, overrides: { databasePath: join(dir, 'a.sqlite'), auditLog: '', providers: [{ ...base, issuer }] } });
-    const store = openSqliteStore(config.databasePath);
+    const store = await openSqliteStore(config.databasePath);
     try {
       await expect(createApp({ config, store, log: () => {}, timers: false })).rejects.toThrow(/providers\[0\]\.issuer: .*S256 PKCE.*asymmetric algorithm/);
     } finally {

@@ -60,7 +60,8 @@ function describe(report: PreflightReport, instanceId: string): string[] {
     return lines;
   }
   const demotions = report.takeovers.filter(isDemotion).length;
-  lines.push(`${report.takeovers.length} Grafana account(s) would be signed in as by users of "${instanceId}"${demotions ? `, ${demotions} demoted` : ''}:`);
+  const n = report.takeovers.length;
+  lines.push(`${n} Grafana account${n === 1 ? '' : 's'} would be taken over by users of "${instanceId}"${demotions ? `, ${demotions} of them demoted` : ''}:`);
   for (const t of report.takeovers) lines.push(line(t));
   if (demotions) lines.push(`Before switching SSO on, give these users their Grafana role here (users set-role LOGIN ${instanceId} ROLE, or groupRoles), then run this again.`);
   return lines;

@@ -7,7 +7,7 @@ import { InputError } from '../../errors.ts';
 import { createLogger } from '../../log.ts';
 import { listenMetrics } from '../../metrics.ts';
 import { shutDown, trackConnections } from '../../shutdown.ts';
-import { openSqliteStore } from '../../store/sqlite.ts';
+import { openStore } from '../../store/open.ts';
 import { command } from '../command.ts';
 
 const LISTEN_ERRORS: Record<string, string> = {
@@ -21,7 +21,7 @@ export const commands = [
     words: ['serve'],
     summary: 'start the token server',
     async run({ config, io }) {
-      const store = openSqliteStore(config.databasePath);
+      const store = await openStore(config, io.err);
       const logger = createLogger(config.logFormat);
       const server = await createApp({ config, store, logger });
       const listener = server.app.listen(config.port, config.host);

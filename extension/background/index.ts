@@ -12,6 +12,7 @@ import { dispatchAlarm } from './dispatch-alarm';
 import { openGrafana } from './open-grafana';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
+import { finishPendingOpen } from './finish-sign-in';
 import { onServerTabUpdated, openSignIn, signOut } from './server-sign-in';
 import * as store from './store';
 
@@ -71,8 +72,8 @@ browser.commands.onCommand.addListener((command: string) => {
   if (command === 'open-grafana') run('shortcut', openGrafana());
 });
 
-browser.tabs.onUpdated.addListener((_tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
-  run('tab watch', onServerTabUpdated(changeInfo, tab));
+browser.tabs.onUpdated.addListener((tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
+  run('tab watch', onServerTabUpdated(changeInfo, tab).then(() => (changeInfo.status === 'complete' ? finishPendingOpen(tabId) : undefined)));
 });
 
 browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageChange>, areaName: string) => {

@@ -11,7 +11,8 @@ import { openSignIn } from './server-sign-in';
 export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = systemDeps): Promise<OpenResult> {
   const outcome = await tokenForOpening(target.instanceId, deps);
   if (!outcome.ok) {
-    if (outcome.reason === 'signed-out') await openSignIn();
+    // Signed out (session_required): sign in, then do what was asked (finish-sign-in.ts).
+    if (outcome.reason === 'signed-out') await openSignIn(target, deps.clock);
     if (outcome.reason === 'unconfigured') await browser.runtime.openOptionsPage();
     return outcome;
   }

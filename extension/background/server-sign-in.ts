@@ -1,6 +1,8 @@
 // Signing in happens on the token server's own login page; the worker notices its completion by
 // watching tabs on the server's origin (their URL is visible thanks to the server's host permission).
 import browser, { type Tabs } from 'webextension-polyfill';
+import type { OpenTarget } from '../shared/messages';
+import { systemDeps, type Clock } from './worker-deps';
 import { readOptions } from '../shared/options';
 import { apiPaths } from '../../server/contract/index.ts';
 import { serverApi } from '../shared/server-api';
@@ -23,12 +25,14 @@ export function loginUrl(serverUrl: string, configured: string | undefined): str
   return url.href;
 }
 
-export async function openSignIn(): Promise<void> {
+/** Opens the server's sign-in in a tab; `then` is what to do once it completes (finish-sign-in.ts). */
+export async function openSignIn(then?: OpenTarget, clock: Clock = systemDeps.clock): Promise<void> {
   const { options } = await readOptions();
   if (!options.serverUrl) throw new Error('No token server is configured.');
   const cached = await store.load('config');
   const configured = cached?.serverUrl === options.serverUrl ? cached.config.loginUrl : undefined;
-  await browser.tabs.create({ url: loginUrl(options.serverUrl, configured) });
+  const tab = await browser.tabs.create({ url: loginUrl(options.serverUrl, configured) });
+  if (then && tab.id !== undefined) await store.save({ pendingOpen: { tabId: tab.id, target: then, at: clock.now() } });
 }
 
 /**

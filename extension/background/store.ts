@@ -1,7 +1,7 @@
 // The worker's whole state, kept in storage.session (memory only, gone when the browser closes,
 // invisible to content scripts) so that the worker can be stopped at any moment.
 import browser from 'webextension-polyfill';
-import type { ProblemCode } from '../shared/messages';
+import type { OpenTarget, ProblemCode } from '../shared/messages';
 import type { GrafanaRole, PublicConfig, PublicUser } from '../../server/contract/index.ts';
 
 export interface TokenRecord {
@@ -29,10 +29,19 @@ export interface Problem {
   retryAt?: number;
 }
 
+/** What the user asked for when a sign-in was needed: done when that sign-in tab completes (finish-sign-in.ts). */
+export interface PendingOpen {
+  tabId: number;
+  target: OpenTarget;
+  /** Local time (ms) the sign-in tab was opened. */
+  at: number;
+}
+
 interface Schema {
   config: CachedConfig;
   account: Account;
   problem: Problem;
+  pendingOpen: PendingOpen;
   [token: `token:${string}`]: TokenRecord;
   [failures: `failures:${string}`]: number;
 }

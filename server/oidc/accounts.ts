@@ -27,7 +27,7 @@ export async function accountFor(store: Store, providerId: string, identity: Pro
   let user: User;
   try {
     // No password: such an account signs in through its provider only.
-    user = await store.createUser({ login: identity.login, email: identity.email, name: identity.name, passwordHash: '', groups: identity.groups }, now);
+    user = await store.createUser({ login: identity.login, email: identity.email, name: identity.name, passwordHash: '', groups: identity.groups ?? [] }, now);
   } catch (e) {
     if (e instanceof InputError) throw new SignInRefused('oidc_account_conflict', e.message);
     throw e;
@@ -49,7 +49,7 @@ export async function updateFromIdentity(store: Store, user: User, identity: Pro
   if (user.login !== identity.login) patch.login = identity.login;
   if (user.email !== identity.email) patch.email = identity.email;
   if (user.name !== identity.name) patch.name = identity.name;
-  if (JSON.stringify([...user.groups].sort()) !== JSON.stringify(identity.groups)) patch.groups = identity.groups;
+  if (identity.groups !== null && JSON.stringify([...user.groups].sort()) !== JSON.stringify(identity.groups)) patch.groups = identity.groups;
   if (Object.keys(patch).length === 0) return user;
   if (patch.login || patch.email) {
     const clash = await clashingUser(store, identity, user.id);

@@ -8,7 +8,8 @@ export interface ProviderIdentity {
   login: string;
   email: string;
   name: string;
-  groups: string[];
+  /** null when the provider's groups are not used (claims.groups: null). */
+  groups: string[] | null;
 }
 
 type Claims = Record<string, unknown>;
@@ -29,7 +30,7 @@ export function claimAt(claims: Claims, path: string): unknown {
 
 /** Whether every mapped claim is present (if not, userinfo is asked). */
 export function hasMappedClaims(claims: Claims, mapping: ClaimMapping): boolean {
-  return Object.values(mapping).every((path) => claimAt(claims, path) !== undefined);
+  return Object.values(mapping).every((path) => path === null || claimAt(claims, path) !== undefined);
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -45,7 +46,8 @@ export function identityFrom(provider: ProviderConfig, claims: Claims): Provider
   const login = text(claimAt(claims, provider.claims.login)) ?? email;
   if (login.length > 200) throw new SignInRefused('oidc_claims_missing', `claim "${provider.claims.login}" (login) is longer than 200 characters`);
   const name = text(claimAt(claims, provider.claims.name)) ?? login;
-  const rawGroups = claimAt(claims, provider.claims.groups);
+  // A mapped claim that is absent means "in no group": a provider may leave it out when empty.
+  const rawGroups = provider.claims.groups === null ? undefined : claimAt(claims, provider.claims.groups);
   const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : typeof rawGroups === 'string' ? [rawGroups] : [];
 
   if (provider.requireVerifiedEmail && claims.email_verified !== true && claims.email_verified !== 'true') {
@@ -55,5 +57,5 @@ export function identityFrom(provider: ProviderConfig, claims: Claims): Provider
   if (provider.allowedEmailDomains.length > 0 && !provider.allowedEmailDomains.includes(domain)) {
     throw new SignInRefused('oidc_email_domain', `${email} is outside ${provider.allowedEmailDomains.join(', ')}`);
   }
-  return { issuer: provider.issuer, subject, login, email, name, groups: [...new Set(groups)].sort() };
+  return { issuer: provider.issuer, subject, login, email, name, groups: provider.claims.groups === null ? null : [...new Set(groups)].sort() };
 }

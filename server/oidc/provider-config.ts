@@ -38,7 +38,8 @@ export interface ClaimMapping {
   login: string;
   email: string;
   name: string;
-  groups: string;
+  /** null: this provider says nothing about groups; they are set here (`users set-groups`). */
+  groups: string | null;
 }
 
 export const defaultClaims: ClaimMapping = { login: 'preferred_username', email: 'email', name: 'name', groups: 'groups' };
@@ -146,6 +147,10 @@ function claimsOf(v: unknown, setting: string): ClaimMapping {
   const out: ClaimMapping = { ...defaultClaims };
   for (const [key, value] of Object.entries(v)) {
     if (!(key in defaultClaims)) throw new ConfigError(`${setting}.${key}`, `unknown field (known: ${Object.keys(defaultClaims).join(', ')})`);
+    if (key === 'groups' && value === null) {
+      out.groups = null;
+      continue;
+    }
     if (typeof value !== 'string' || !CLAIM_PATH.test(value)) throw new ConfigError(`${setting}.${key}`, 'must be a claim name or a dotted path such as "realm_access.roles"');
     out[key as keyof ClaimMapping] = value;
   }

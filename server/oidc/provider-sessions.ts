@@ -35,9 +35,13 @@ export class ProviderSessions {
   /** The session's provider state with its tokens readable (null where they cannot be opened). */
   async load(sessionIdHash: string): Promise<ProviderSession | undefined> {
     const row = await this.store.getProviderSession(sessionIdHash);
-    if (!row) return undefined;
+    return row && this.opened(row);
+  }
+
+  /** A stored row (tokens sealed) with its tokens opened: done only when they are about to be used. */
+  opened(row: ProviderSession): ProviderSession {
     const sealer = this.sealers.get(row.providerId);
-    const open = (v: string | null) => (v === null || !sealer ? null : (sealer.open(v, sessionIdHash) ?? null));
+    const open = (v: string | null) => (v === null || !sealer ? null : (sealer.open(v, row.sessionIdHash) ?? null));
     return { ...row, refreshToken: open(row.refreshToken), accessToken: open(row.accessToken), idToken: open(row.idToken) };
   }
 

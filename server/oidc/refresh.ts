@@ -45,10 +45,12 @@ export class IdentityRefresh {
 
   private async run(session: Session, user: User): Promise<User | undefined> {
     const { store, clock, audit, registry, policy } = this.d;
-    const state = await this.d.sessions.load(session.idHash);
-    if (!state) return user; // a password session
+    // The row as stored (tokens sealed): most requests only need its time.
+    const row = await store.getProviderSession(session.idHash);
+    if (!row) return user; // a password session
     const now = clock.now();
-    if (now - state.refreshedAt < policy.intervalMs) return user;
+    if (now - row.refreshedAt < policy.intervalMs) return user;
+    const state = this.d.sessions.opened(row);
     const triedAt = this.unreachableTried.get(session.idHash);
     if (triedAt !== undefined && now - triedAt < UNREACHABLE_RETRY_MS && now - state.refreshedAt < policy.intervalMs + policy.graceMs) return user;
     const entry = registry.get(state.providerId);

@@ -16,6 +16,10 @@ export interface PostgresOptions {
 
 /** Several servers on one PostgreSQL database, through node-postgres' pool; migrated on open. */
 export async function openPostgresStore(o: PostgresOptions): Promise<SqlStore> {
+  return new SqlStore(await openPostgresDriver(o));
+}
+
+export async function openPostgresDriver(o: PostgresOptions): Promise<PostgresDriver> {
   const driver = new PostgresDriver(o);
   try {
     await migrate(driver);
@@ -23,7 +27,7 @@ export async function openPostgresStore(o: PostgresOptions): Promise<SqlStore> {
     await driver.close();
     throw e;
   }
-  return new SqlStore(driver);
+  return driver;
 }
 
 // BIGINT (int8) arrives as a string by default; our BIGINTs are millisecond times and counts, well

@@ -1,66 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.ts';
 import { UniqueViolation, type Driver, type LockName, type Param, type Queryable, type Transaction } from './driver.ts';
+import { GroupCommit } from './audit-commit.ts';
+import { toIdentity, toKey, toProviderSession, toSession, toUser, type IdentityRow, type KeyRow, type ProviderSessionRow, type SessionRow, type UserRow } from './rows.ts';
 import type { AuditEvent, Identity, InstanceGrant, NewUser, ProviderSession, Session, SignInAdmission, SignInLimit, Store, StoredKey, User, UserPatch } from './types.ts';
 
 /** Rows per audit INSERT statement; a larger batch is several statements in one transaction. */
 const AUDIT_ROWS_PER_STATEMENT = 100;
-
-interface UserRow {
-  id: string;
-  login: string;
-  email: string;
-  name: string;
-  password_hash: string;
-  disabled: number | boolean;
-  is_admin: number | boolean;
-  groups_json: string;
-  grants_json: string;
-  created_at: number;
-  updated_at: number;
-}
-
-interface SessionRow {
-  id_hash: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-}
-
-interface KeyRow {
-  kid: string;
-  alg: 'ES256';
-  public_jwk: string;
-  private_jwk: string | null;
-  created_at: number;
-  activates_at: number;
-  retired_at: number | null;
-}
-
-interface IdentityRow {
-  issuer: string;
-  subject: string;
-  user_id: string;
-  provider_id: string;
-  created_at: number;
-  last_sign_in_at: number | null;
-}
-
-interface ProviderSessionRow {
-  session_id_hash: string;
-  provider_id: string;
-  issuer: string;
-  subject: string;
-  refresh_token: string | null;
-  access_token: string | null;
-  access_token_expires_at: number | null;
-  id_token: string | null;
-  auth_time: number | null;
-  refreshed_at: number;
-  unreachable_since: number | null;
-}
 
 const USER_COLUMNS: Record<keyof UserPatch, string> = {
   login: 'login',
@@ -79,10 +25,7 @@ const USER_COLUMNS: Record<keyof UserPatch, string> = {
 export class SqlStore implements Store {
   /** A user row with their grants as a JSON object, read in the same statement. */
   private readonly userColumns: string;
-  /** Audit rows collecting for the next group commit, and the promise that commit settles. */
-  private collecting: { rows: Param[][]; done: Promise<void> } | undefined;
-  /** The group commit in flight: one at a time, so audit rows are numbered in the order they came. */
-  private writing: Promise<void> = Promise.resolve();
+  private readonly auditCommit = new GroupCommit<Param[]>((rows) => this.insertAudit(this.driver, rows));
 
   constructor(
     private readonly driver: Driver,
@@ -96,7 +39,7 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.writing;
+    await this.auditCommit.settled();
     await this.driver.close();
   }
 
@@ -197,7 +140,7 @@ export class SqlStore implements Store {
 
   async getSession(idHash: string): Promise<Session | undefined> {
     const [r] = await this.db.all<SessionRow>('SELECT * FROM sessions WHERE id_hash = ?', [idHash]);
-    return r && { idHash: r.id_hash, userId: r.user_id, csrfToken: r.csrf_token, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at };
+    return r && toSession(r);
   }
 
   async getSessionWithUser(idHash: string): Promise<{ session: Session; user: User } | undefined> {
@@ -248,16 +191,7 @@ export class SqlStore implements Store {
   }
 
   async listKeys(): Promise<StoredKey[]> {
-    const rows = await this.db.all<KeyRow>('SELECT * FROM signing_keys ORDER BY activates_at, created_at, kid');
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      publicJwk: r.public_jwk,
-      privateJwk: r.private_jwk,
-      createdAt: r.created_at,
-      activatesAt: r.activates_at,
-      retiredAt: r.retired_at,
-    }));
+    return (await this.db.all<KeyRow>('SELECT * FROM signing_keys ORDER BY activates_at, created_at, kid')).map(toKey);
   }
 
   async retireKey(kid: string, retiredAt: number): Promise<void> {
@@ -314,47 +248,14 @@ export class SqlStore implements Store {
 
   async getProviderSession(sessionIdHash: string): Promise<ProviderSession | undefined> {
     const [r] = await this.db.all<ProviderSessionRow>('SELECT * FROM provider_sessions WHERE session_id_hash = ?', [sessionIdHash]);
-    return (
-      r && {
-        sessionIdHash: r.session_id_hash,
-        providerId: r.provider_id,
-        issuer: r.issuer,
-        subject: r.subject,
-        refreshToken: r.refresh_token,
-        accessToken: r.access_token,
-        accessTokenExpiresAt: r.access_token_expires_at,
-        idToken: r.id_token,
-        authTime: r.auth_time,
-        refreshedAt: r.refreshed_at,
-        unreachableSince: r.unreachable_since,
-      }
-    );
+    return r && toProviderSession(r);
   }
 
-  /**
-   * Group commit: the events recorded while the previous commit runs (under load, many token requests
-   * at once) go into the next one, started after the current turn of the event loop. Each caller's
-   * promise settles only once its row is committed, so a token is still never answered before its
-   * audit row is in the database, at a fraction of the cost of one commit per event.
-   */
+  /** Resolves once the event is committed, in a group commit with the events around it (audit-commit.ts). */
   appendAudit(event: AuditEvent): Promise<void> {
     const { at, type, ...data } = event;
     const row: Param[] = [at, type, JSON.stringify(data)];
-    if (this.tx) return this.insertAudit(this.tx, [row]);
-    if (!this.collecting) {
-      const rows: Param[][] = [];
-      const previous = this.writing;
-      const done = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => previous)
-        .then(() => {
-          this.collecting = undefined;
-          return this.insertAudit(this.driver, rows);
-        });
-      this.collecting = { rows, done };
-      this.writing = done.catch(() => undefined);
-    }
-    this.collecting.rows.push(row);
-    return this.collecting.done;
+    return this.tx ? this.insertAudit(this.tx, [row]) : this.auditCommit.add(row);
   }
 
   private async insertAudit(db: Queryable, rows: Param[][]): Promise<void> {
@@ -397,30 +298,4 @@ export class SqlStore implements Store {
   async pruneSignInFailures(before: number): Promise<void> {
     await this.db.run('DELETE FROM sign_in_failures WHERE at <= ?', [before]);
   }
-}
-
-const toIdentity = (r: IdentityRow): Identity => ({
-  issuer: r.issuer,
-  subject: r.subject,
-  userId: r.user_id,
-  providerId: r.provider_id,
-  createdAt: r.created_at,
-  lastSignInAt: r.last_sign_in_at,
-});
-
-function toUser(r: UserRow): User {
-  return {
-    id: r.id,
-    login: r.login,
-    email: r.email,
-    name: r.name,
-    passwordHash: r.password_hash,
-    // SQLite answers 0/1, PostgreSQL true/false.
-    disabled: Boolean(r.disabled),
-    isAdmin: Boolean(r.is_admin),
-    groups: JSON.parse(r.groups_json) as string[],
-    grants: JSON.parse(r.grants_json) as Record<string, InstanceGrant>,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
 }

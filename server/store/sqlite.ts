@@ -7,6 +7,10 @@ import { SqlStore } from './sql-store.ts';
 
 /** The embedded default: one SQLite file (WAL mode), migrated to the latest schema. */
 export async function openSqliteStore(path: string): Promise<SqlStore> {
+  return new SqlStore(await openSqliteDriver(path));
+}
+
+export async function openSqliteDriver(path: string): Promise<SqliteDriver> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -24,7 +28,7 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
     db.close();
     throw e;
   }
-  return new SqlStore(driver);
+  return driver;
 }
 
 /**

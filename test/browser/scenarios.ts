@@ -2,23 +2,16 @@
 // same steps for Chromium and Firefox (extension-*.test.ts), through BrowserUnderTest (driver.ts).
 // The tests run in order and share one browser: each step starts where the previous one left off
 // (configure → sign in → open → refresh → keep-alive → sign out).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHeader } from '../../server/contract/index.ts';
 import type { GrafanaStandin } from '../grafana/standin';
 import { startStack, type Stack } from '../helpers/stack';
 import type { BrowserUnderTest, TestPage } from './driver';
+import { extensionState } from './extension-state';
 import { buildTestExtension, waitFor } from './harness';
+import { startOtherSite, type OtherSite } from './other-site';
 
 const alice = { login: 'alice', password: 'correct horse battery', name: 'Alice Doe', grants: { grafana: 'Editor' as const } };
-
-interface StoredToken {
-  token: string;
-  receivedAt: number;
-  expiresIn: number;
-}
-type StoredOptions = { options: Record<string, unknown> };
 
 export interface Scenario {
   browser: BrowserUnderTest;
@@ -28,41 +21,26 @@ export interface Scenario {
 }
 
 /**
- * Builds the test extension, starts the stack, a page on "another site" and the browser; `run` gets
- * them (filled in by beforeAll) to add browser-specific steps after the shared ones.
+ * Builds the test extension, starts the stack, another site (other-site.ts) and the browser; `more`
+ * gets them (filled in by beforeAll) to add browser-specific steps after the shared ones.
  */
 export function extensionScenarios(name: string, launch: () => Promise<BrowserUnderTest>, more?: (s: Scenario) => void): void {
   const s = {} as Scenario;
-  let otherSite: Server;
+  let otherSite: OtherSite | undefined;
 
   beforeAll(async () => {
     buildTestExtension();
     s.stack = await startStack({ instances: [{ id: 'grafana', name: 'Team Grafana' }], users: [alice] });
     s.grafana = s.stack.grafana.grafana!;
-    const grafanaUrl = s.grafana.url;
-    otherSite = createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(`<!doctype html><title>other site</title>
-<a id="link" href="${grafanaUrl}/">Grafana</a>
-<form id="post" method="post" action="${grafanaUrl}/"></form>
-<script>
-  window.probe = () => Promise.all([
-    fetch('${grafanaUrl}/api/user?from=other-site', { mode: 'no-cors', credentials: 'include' }),
-    new Promise((done) => { const img = new Image(); img.onload = img.onerror = done; img.src = '${grafanaUrl}/api/search?query=from-other-site'; }),
-    new Promise((done) => { const f = document.createElement('iframe'); f.onload = done; f.src = '${grafanaUrl}/api/dashboards/uid/from-other-site'; document.body.append(f); }),
-  ]).then(() => 'done');
-</script>`);
-    });
-    await new Promise<void>((resolve) => otherSite.listen(0, '127.0.0.1', resolve));
-    // Same machine, but a different site for the browser: localhost, not 127.0.0.1.
-    s.otherSiteUrl = `http://localhost:${(otherSite.address() as AddressInfo).port}`;
+    otherSite = await startOtherSite(s.grafana.url);
+    s.otherSiteUrl = otherSite.url;
     s.browser = await launch();
   });
 
   afterAll(async () => {
     await s.browser?.close();
     await s.stack?.close();
-    await new Promise((resolve) => otherSite?.close(resolve));
+    await otherSite?.close();
   });
 
   describe(`Grafana SSO extension in ${name}`, () => {
@@ -73,22 +51,7 @@ export function extensionScenarios(name: string, launch: () => Promise<BrowserUn
 
 function sharedSteps(s: Scenario): void {
   const inExtension = <T, A>(fn: (arg: A) => T | Promise<T>, arg: A) => s.browser.inExtension(fn, arg);
-  const badge = () => inExtension(() => chrome.action.getBadgeText({}), null);
-  const storedToken = () => inExtension(async () => (await chrome.storage.session.get('token:grafana'))['token:grafana'] as StoredToken | undefined, null);
-  const headerRuleValues = () =>
-    inExtension(async () => (await chrome.declarativeNetRequest.getSessionRules()).map((r) => r.action.requestHeaders?.[0]?.value), null);
-  const refreshAlarm = () => inExtension(() => chrome.alarms.get('refresh:grafana'), null);
-  const setOptions = (patch: Record<string, unknown> | null) =>
-    inExtension(
-      (p) =>
-        chrome.storage.local
-          .get('options')
-          .then((o) => chrome.storage.local.set({ options: p ? { ...(o as StoredOptions).options, ...p } : { serverUrl: (o as StoredOptions).options.serverUrl } })),
-      patch,
-    );
-  /** The context-menu click handler, through the test build's hook (menus cannot be clicked headless). */
-  const menuClicked = (info: object) =>
-    s.browser.inBackground((scope, i) => (scope as unknown as { grafanaSsoTest: { menuClicked(info: object): Promise<void> } }).grafanaSsoTest.menuClicked(i), info);
+  const { badge, storedToken, headerRuleValues, refreshAlarm, setOptions, menuClicked } = extensionState(() => s.browser);
   const openPopup = () => s.browser.openExtensionPage('popup');
 
   async function signedInPage(page: TestPage): Promise<{ login: string; role: string; status: string }> {

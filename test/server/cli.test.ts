@@ -41,7 +41,7 @@ describe('grafana-sso CLI', () => {
     const add = await run(['users', 'add', 'alice', '--email', 'alice@example.com', '--name', 'Alice A', '--groups', 'devs']);
     expect(add.code).toBe(0);
     expect(add.out).toMatch(/Password \(shown once\): \S{20}/);
-    expect((await run(['users', 'list'])).out).toMatch(/^alice\talice@example.com\tAlice A\tgroups=devs\tprod=Editor$/m);
+    expect((await run(['users', 'list'])).out).toMatch(/^alice\talice@example.com\tAlice A\tsource=local\tgroups=devs\tprod=Editor$/m);
 
     expect((await run(['users', 'set-role', 'alice', 'prod', 'viewer'])).out).toContain('prod: Viewer');
     expect((await run(['users', 'set-role', 'alice', 'prod', 'no-access'])).out).toContain('no access');

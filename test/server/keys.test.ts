@@ -104,6 +104,17 @@ describe('signing key lifecycle', () => {
     expect((await store.listKeys()).length).toBe(2);
   });
 
+  it('two servers sharing the database (two key managers) add one first key and one next key, not two', async () => {
+    const other = new KeyManager(store, clock, schedule, new AuditLog(store, clock, ''));
+    await Promise.all([keys.maintain(), other.maintain()]);
+    expect(await store.listKeys()).toHaveLength(1);
+    expect((await other.currentSigner()).kid).toBe((await keys.currentSigner()).kid);
+    clock.advanceMs(30 * DAY - schedule.prepublishMs);
+    await Promise.all([keys.maintain(), other.maintain(), keys.rotate(), other.rotate()]);
+    expect(await store.listKeys()).toHaveLength(2);
+    expect((await store.listAudit(50)).filter((e) => e.type === 'key_generated')).toHaveLength(2);
+  });
+
   it('a second rotate while a key is pending returns that key instead of stacking another', async () => {
     await keys.maintain();
     const a = await keys.rotate();

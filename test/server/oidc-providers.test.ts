@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
+import { identityFrom } from '../../server/oidc/claims.ts';
 import { loadConfig } from '../../server/config.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { freePort } from '../helpers/stack.ts';
@@ -48,6 +49,10 @@ describe('the providers setting', () => {
       clientAuth: { method: 'client_secret_basic', secret: 's' },
     });
     expect(() => providersOf([base, base])).toThrow(/providers\[1\]\.id: "corp" is used twice/);
+    // groups: null — the provider's groups are not used; an account keeps the groups set here.
+    const [google] = providersOf([{ ...base, claims: { login: 'email', groups: null } }]);
+    expect(google!.claims).toMatchObject({ login: 'email', groups: null });
+    expect(identityFrom(google!, { sub: 's', email: 'A@Example.com', email_verified: true, groups: ['x'] })).toMatchObject({ login: 'A@Example.com', email: 'a@example.com', groups: null });
   });
 
   it('local accounts cannot be switched off without a provider', () => {

@@ -2,6 +2,7 @@
 // flow, accounts by (issuer, sub), and every bad answer refused with a page, an audit event and no session.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cli, type Io } from '../../server/cli.ts';
 import { hashSessionId } from '../../server/sessions.ts';
 import { freePort } from '../helpers/stack.ts';
 import { requestToken, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
@@ -42,11 +43,20 @@ const providerSettings = (issuer: string, tokenServerUrl: string) => ({
 beforeAll(async () => {
   port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  provider = await startTestProvider({ accounts: [alice, bob, eve, carol, dave], clients: [tokenServerClient(url, 'corp')] });
+  provider = await startTestProvider({ accounts: [alice, bob, eve, carol, dave], clients: [tokenServerClient(url, 'corp'), tokenServerClient(url, 'strict')] });
   s = await startTokenServer({
     port,
     settings: {
-      providers: [providerSettings(provider.issuer, url)],
+      providers: [
+        providerSettings(provider.issuer, url),
+        {
+          ...providerSettings(provider.issuer, url),
+          id: 'strict',
+          clientId: tokenServerClient(url, 'strict').client_id,
+          clientSecret: tokenServerClient(url, 'strict').client_secret,
+          maxAuthAgeMinutes: 1,
+        },
+      ],
       identityRefreshMinutes: 5,
       identityRefreshGraceMinutes: 10,
       instances: [{ id: 'grafana', url: 'http://127.0.0.1:3000', groupRoles: { 'grafana-editors': 'Editor', 'grafana-admins': 'Admin' } }],
@@ -261,6 +271,22 @@ describe('bad answers are refused: a page, an audit event, no session', () => {
   });
 });
 
+describe('what the provider allows bounds the session', () => {
+  it('maxAuthAgeMinutes: max_age is sent, auth_time checked, and the session ends at auth_time + that', async () => {
+    const browser = new HttpBrowser();
+    const start = await browser.request(`${s.url}/oidc/strict/login`);
+    expect(new URL(start.headers.get('location')!).searchParams.get('max_age')).toBe('60');
+    await signInThroughProvider(browser, s.url, 'strict', dave);
+    const session = (await s.store.getSession(hashSessionId(sessionCookieOf(browser)!.split('=')[1]!)))!;
+    const state = (await s.store.getProviderSession(session.idHash))!;
+    expect(session.expiresAt).toBe(state.authTime! + 60_000);
+    expect((await requestToken(s.url, sessionCookieOf(browser), 'grafana')).status).toBe(200);
+    // (Before the tests below move the server's clock: auth_time is the provider's real time.)
+    s.clock.advanceMs(session.expiresAt - s.clock.now() + 1);
+    expect((await requestToken(s.url, sessionCookieOf(browser), 'grafana')).status).toBe(401);
+  });
+});
+
 describe('the identity is refreshed while a session lasts', () => {
   const minutes = (n: number) => n * 60_000;
   const roleNow = async (browser: HttpBrowser) => {
@@ -362,5 +388,42 @@ describe('logout', () => {
     expect(back.html).toContain('You are signed out.');
     // Signed out at the provider too: the next sign-in asks for the password again.
     await expect(signInThroughProvider(browser, s.url, 'corp')).rejects.toThrow(/sign-in stopped at/);
+  });
+});
+
+describe('an administrator links an existing account to a provider identity', () => {
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const env = {
+      GRAFANA_SSO_DATABASE: s.config.databasePath,
+      GRAFANA_SSO_AUDIT_LOG: '',
+      GRAFANA_SSO_PROVIDERS: JSON.stringify([providerSettings(provider.issuer, s.url)]),
+    };
+    const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '', env };
+    return { code: await cli(args, io), out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('users link lets the identity sign in as that account; users list shows where accounts come from; unlink undoes it', async () => {
+    expect(await run('users', 'link', 'carol-local', '--provider', 'nope', '--subject', 'sub-carol')).toMatchObject({ code: 1, err: expect.stringMatching(/no provider "nope" \(configured: corp\)/) });
+    expect(await run('users', 'link', 'nobody', '--provider', 'corp', '--subject', 'sub-carol')).toMatchObject({ code: 1, err: expect.stringMatching(/no user "nobody"/) });
+    expect((await run('users', 'link', 'carol-local', '--provider', 'corp')).code).toBe(2);
+    expect(await run('users', 'link', 'carol-local', '--provider', 'corp', '--subject', 'sub-alice')).toMatchObject({ code: 1, err: expect.stringMatching(/already linked to "alice"/) });
+    expect(await run('users', 'link', 'carol-local', '--provider', 'corp', '--subject', 'sub-carol')).toMatchObject({ code: 0, out: expect.stringMatching(/Linked sub-carol at corp/) });
+
+    const browser = new HttpBrowser();
+    const page = await signInThroughProvider(browser, s.url, 'corp', carol);
+    expect(page.html).toContain('Signed in as Carol Example');
+    const user = (await s.store.getUserByLogin('carol'))!;
+    expect(user.passwordHash).not.toBe(''); // the same account: its password still works too
+    const listed = (await run('users', 'list')).out.split('\n');
+    expect(listed.find((l) => l.startsWith('carol\t'))).toMatch(/\tsource=local,corp\t/);
+    expect(listed.find((l) => l.startsWith('alice\t'))).toMatch(/\tsource=corp\t/);
+
+    expect(await run('users', 'unlink', 'carol', '--provider', 'corp')).toMatchObject({ code: 0, out: expect.stringMatching(/Unlinked sub-carol .* 1 session\(s\) ended/) });
+    expect(await requestToken(s.url, sessionCookieOf(browser), 'grafana').then((r) => r.status)).toBe(401);
+    const again = new HttpBrowser();
+    await expectRefused(await signInThroughProvider(again, s.url, 'corp', carol), again, 'oidc_account_conflict', 409);
+    expect((await s.store.listAudit(1000)).filter((e) => e.type === 'identity_linked' || e.type === 'identity_unlinked').map((e) => e.type)).toEqual(['identity_linked', 'identity_unlinked']);
   });
 });

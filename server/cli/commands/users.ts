@@ -1,4 +1,5 @@
 import { systemClock } from '../../clock.ts';
+import { accountSources } from '../../oidc/links.ts';
 import { roleFor } from '../../policy.ts';
 import { UserAdmin, parseGroups } from '../../user-admin.ts';
 import { command, type CommandContext } from '../command.ts';
@@ -25,13 +26,17 @@ const passwordOf = async (ctx: CommandContext<typeof passwordStdin>) => {
 export const commands = [
   command({
     words: ['users', 'list'],
-    summary: 'list users, their groups and their role on each instance',
+    summary: 'list users, where they sign in (local password, providers), their groups and roles',
     async run(ctx) {
       const list = await (await admin(ctx)).list();
+      const sources = await accountSources((await ctx.store()).store, ctx.config);
       if (list.length === 0) ctx.io.out('No users.');
       for (const u of list) {
         const roles = ctx.config.instances.map((i) => `${i.id}=${roleFor(u, i) ?? 'no access'}`).join(' ');
-        ctx.io.out(`${u.login}\t${u.email}\t${u.name}${u.disabled ? '\t[disabled]' : ''}${u.isAdmin ? '\t[admin]' : ''}\tgroups=${u.groups.join(',') || '-'}\t${roles}`);
+        const source = [...(u.passwordHash ? ['local'] : []), ...(sources.get(u.id) ?? [])].join(',') || 'none';
+        ctx.io.out(
+          `${u.login}\t${u.email}\t${u.name}${u.disabled ? '\t[disabled]' : ''}${u.isAdmin ? '\t[admin]' : ''}\tsource=${source}\tgroups=${u.groups.join(',') || '-'}\t${roles}`,
+        );
       }
       return 0;
     },

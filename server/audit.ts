@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from './clock.ts';
-import type { Store } from './store/types.ts';
+import type { AuditEvent, Store } from './store/types.ts';
 
 /**
  * The audit trail. Every event goes to the store; the audit log file (or standard output) is written
@@ -17,6 +17,7 @@ export class AuditLog {
   private written = 0;
   private copying: Promise<void> | undefined;
   private again = false;
+  private readonly observers: ((event: AuditEvent) => void)[] = [];
 
   /** `target`: a file path, "-" for standard output, "" for the database only. */
   constructor(
@@ -43,7 +44,9 @@ export class AuditLog {
    * file gets it once the transaction has committed (the next copy).
    */
   async record(type: string, fields: Record<string, unknown> = {}, store: Store = this.store): Promise<void> {
-    await store.appendAudit({ at: this.clock.now(), type, ...fields });
+    const event = { at: this.clock.now(), type, ...fields };
+    for (const observe of this.observers) observe(event);
+    await store.appendAudit(event);
     if (this.fd !== undefined && store === this.store) this.copy().catch(() => undefined);
   }
 
@@ -69,6 +72,11 @@ export class AuditLog {
       } while (this.again);
     })().finally(() => (this.copying = undefined));
     return this.copying;
+  }
+
+  /** Called with every event as it is recorded (the metrics count sign-ins from here). */
+  observe(fn: (event: AuditEvent) => void): void {
+    this.observers.push(fn);
   }
 
   async close(): Promise<void> {

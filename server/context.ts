@@ -5,6 +5,7 @@ import type { LoginCsrf } from './csrf.ts';
 import type { DeviceCookies } from './device-cookie.ts';
 import type { KeyManager } from './keys.ts';
 import type { PasswordSignIn } from './password-sign-in.ts';
+import type { Metrics } from './metrics.ts';
 import type { ProviderRegistry } from './oidc/providers.ts';
 import type { ProviderSessions } from './oidc/provider-sessions.ts';
 import type { Sessions } from './sessions.ts';
@@ -23,6 +24,7 @@ export interface Context {
   passwordSignIn: PasswordSignIn;
   loginCsrf: LoginCsrf;
   devices: DeviceCookies;
+  metrics: Metrics;
   /** OpenID Connect providers and their discovery state. */
   providers: ProviderRegistry;
   /** Provider state of sessions signed in through a provider. */

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestHandler } from 'express';
@@ -8,6 +8,7 @@ import { createApp, type TokenServer } from '../../server/app.ts';
 import { OffsetClock, type Clock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
+import { createLogger } from '../../server/log.ts';
 import { hashPassword, type ScryptCost } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/contract/index.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
@@ -54,6 +55,8 @@ export interface RunningTokenServer {
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
   auditLogPath: string;
+  /** The server's operational log (JSON lines), written synchronously so tests can read it at once. */
+  logPath: string;
   addUser(user: TestUser): Promise<User>;
   /** Signs in through the real login form; returns the Cookie header value of the session. */
   signIn(login: string, password: string): Promise<string>;
@@ -85,8 +88,10 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   });
   const store = await openSqliteStore(config.databasePath);
   const clock = options.clock ?? new OffsetClock();
+  const logPath = join(dir, 'server.log');
+  const logger = createLogger('json', { write: (line) => appendFileSync(logPath, line) });
   const passwordCost = options.passwordCost ?? TEST_PASSWORD_COST;
-  const server = await createApp({ config, store, clock, log: options.log ?? (() => {}), passwordCost, extraRoutes: options.extraRoutes });
+  const server = await createApp({ config, store, clock, logger, ...(options.log ? { log: options.log } : {}), passwordCost, extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {
@@ -115,6 +120,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     listener: http,
     dir,
     auditLogPath,
+    logPath,
     addUser,
     signIn: (login, password) => signInWithForm(url, login, password),
     grafanaIni: (instanceId = config.defaultInstance) => {

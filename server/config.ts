@@ -74,26 +74,40 @@ export function validateConfig(raw: Record<string, unknown>): Config {
   return { ...settings, derived: derive(settings) };
 }
 
-/** Things that work but should not run in production; printed once, loudly, at startup. */
-export function developmentWarnings(config: Config): string[] {
-  const warnings: string[] = [];
+/** Something that works but should not run in production, and what to do about it. */
+export interface ConfigWarning {
+  problem: string;
+  fix: string;
+}
+
+/** Things that work but should not run in production; printed once, loudly, at startup, and by the doctor. */
+export function developmentWarnings(config: Config): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
   if (!config.derived.https) {
-    warnings.push(
-      `publicUrl ${config.publicUrl} is plain http: session cookies are not Secure and Grafana accepts an http JWKS only with app_mode = development. Set GRAFANA_SSO_PUBLIC_URL to the https URL users reach.`,
-    );
+    warnings.push({
+      problem: `publicUrl ${config.publicUrl} is plain http: session cookies are not Secure and Grafana accepts an http JWKS only with app_mode = development.`,
+      fix: 'serve the token server over https, behind a TLS proxy (docs/reverse-proxy.md), and set GRAFANA_SSO_PUBLIC_URL to the https URL users reach',
+    });
   }
   if (config.derived.https && !config.keyEncryptionKey && !config.keyEncryptionKeyFile) {
-    warnings.push(
-      'no key-encryption key is set: private signing keys are stored unencrypted in the database, so a copy or backup of it can forge tokens. Set GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE (README "Keys at rest").',
-    );
+    warnings.push({
+      problem: 'no key-encryption key is set: private signing keys are stored unencrypted in the database, so a copy or backup of it can forge tokens.',
+      fix: 'set GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE (README "Keys at rest")',
+    });
   }
   if (config.derived.https && config.extensionIds.length === 0) {
-    warnings.push(
-      'extensionIds is empty: any browser extension the user installs may call the token API with their session. Set GRAFANA_SSO_EXTENSION_IDS to your extension\'s id (README "Configuring the token server").',
-    );
+    warnings.push({
+      problem: 'extensionIds is empty: any browser extension the user installs may call the token API with their session.',
+      fix: 'set GRAFANA_SSO_EXTENSION_IDS to your extension\'s id (README "Configuring the token server")',
+    });
   }
   for (const inst of config.instances) {
-    if (new URL(inst.url).protocol !== 'https:') warnings.push(`instance "${inst.id}" is plain http (${inst.url}): tokens in its URLs and headers travel unencrypted.`);
+    if (new URL(inst.url).protocol !== 'https:') {
+      warnings.push({
+        problem: `instance "${inst.id}" is plain http (${inst.url}): tokens in its URLs and headers travel unencrypted.`,
+        fix: `serve Grafana over https and set instances[].url for "${inst.id}" to its https URL`,
+      });
+    }
   }
   warnings.push(...providerWarnings(config.providers));
   return warnings;

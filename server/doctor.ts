@@ -30,11 +30,8 @@ const warning = (check: string, message: string, fix: string): Finding => ({ che
 export async function diagnose(config: Config, openStore: () => Promise<Store>, clock: Clock, timeoutMs = 5000): Promise<Finding[]> {
   const findings: Finding[] = [];
   const dev = developmentWarnings(config);
-  findings.push(
-    dev.length === 0
-      ? ok('configuration', `loaded; public URL ${config.publicUrl}`)
-      : problem('configuration', dev.join(' '), 'serve the token server and Grafana over https, behind a TLS proxy (docs/reverse-proxy.md)'),
-  );
+  if (dev.length === 0) findings.push(ok('configuration', `loaded; public URL ${config.publicUrl}`));
+  for (const w of dev) findings.push(problem('configuration', w.problem, w.fix));
   findings.push(...permissions(config));
   const activeKid = existsSync(config.databasePath) ? await keys(config, openStore, clock, findings) : undefined;
   findings.push(await jwks(config, activeKid, timeoutMs));

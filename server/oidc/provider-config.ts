@@ -210,8 +210,11 @@ function privateKeyOf(path: string, setting: string): ClientAuthConfig {
 }
 
 /** A plain-http issuer works on loopback only; say so loudly, once, at startup. */
-export function providerWarnings(providers: ProviderConfig[]): string[] {
+export function providerWarnings(providers: ProviderConfig[]): { problem: string; fix: string }[] {
   return providers
     .filter((p) => p.issuer.startsWith('http:'))
-    .map((p) => `provider "${p.id}" has a plain-http issuer (${p.issuer}): accepted only because it is on this machine. Never use this outside development.`);
+    .map((p) => ({
+      problem: `provider "${p.id}" has a plain-http issuer (${p.issuer}): accepted only because it is on this machine.`,
+      fix: `never use a plain-http issuer outside development: set providers[].issuer for "${p.id}" to the provider's https URL`,
+    }));
 }

@@ -61,9 +61,18 @@ describe('configuration', () => {
   });
 
   it('warns about plain http, and not about https', () => {
-    expect(developmentWarnings(validateConfig({})).join(' ')).toMatch(/plain http/);
+    expect(developmentWarnings(validateConfig({})).map((w) => w.problem).join(' ')).toMatch(/plain http/);
     const https = { publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] };
     expect(developmentWarnings(validateConfig({ ...https, keyEncryptionKey: Buffer.alloc(32, 7).toString('base64'), extensionIds: ['abcdefghijklmnopabcdefghijklmnop'] }))).toEqual([]);
+  });
+
+  it('gives each warning the fix for that warning, not a generic one', () => {
+    const https = validateConfig({ publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'http://g.example.com' }] });
+    const fixes = Object.fromEntries(developmentWarnings(https).map((w) => [w.problem.split(' ').slice(0, 3).join(' '), w.fix]));
+    expect(fixes['no key-encryption key']).toMatch(/GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE/);
+    expect(fixes['extensionIds is empty:']).toMatch(/GRAFANA_SSO_EXTENSION_IDS/);
+    expect(fixes['instance "a" is']).toMatch(/instances\[\]\.url for "a"/);
+    expect(Object.values(fixes).some((f) => /over https, behind a TLS proxy/.test(f))).toBe(false);
   });
 
   it('gives every top-level setting its own environment variable, including the sign-in throttle', () => {

@@ -53,7 +53,7 @@ describe('grafana-sso doctor', () => {
     chmodDatabase(s.config.databasePath, 0o600);
     const { code, out } = await doctor(env);
     expect(code).toBe(1);
-    expect(out).toMatch(/PROBLEM {2}configuration: publicUrl http:\/\/127\.0\.0\.1:\d+ is plain http.*\n {9}fix: serve the token server and Grafana over https/);
+    expect(out).toMatch(/PROBLEM {2}configuration: publicUrl http:\/\/127\.0\.0\.1:\d+ is plain http.*\n {9}fix: serve the token server over https/);
     expect(out).toMatch(/ok {7}permissions: the database and the audit log are readable by their owner only/);
     expect(out).toContain(`ok       keys: key ${kid} signs; next key signs from `);
     expect(out).toMatch(/PROBLEM {2}jwks: http:\/\/.*\/\.well-known\/jwks\.json answers, but over http: Grafana accepts it only with app_mode = development\n {9}fix: set publicUrl/);

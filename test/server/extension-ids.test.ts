@@ -29,8 +29,8 @@ describe('extensionIds pins the extensions that may call the API', () => {
     const cookie = await s.signIn('bob', 'bob-password-12');
     expect((await requestToken(s.url, cookie, 'grafana', { origin: `chrome-extension://${other}` })).status).toBe(200);
     const https = loadConfig({ env: {}, overrides: { publicUrl: 'https://sso.example.com' } });
-    expect(developmentWarnings(https).join('\n')).toMatch(/extensionIds/);
-    expect(developmentWarnings(loadConfig({ env: {}, overrides: { publicUrl: 'https://sso.example.com', extensionIds: [ours] } })).join('\n')).not.toMatch(/extensionIds/);
+    expect(developmentWarnings(https).map((w) => w.problem).join('\n')).toMatch(/extensionIds/);
+    expect(developmentWarnings(loadConfig({ env: {}, overrides: { publicUrl: 'https://sso.example.com', extensionIds: [ours] } })).map((w) => w.problem).join('\n')).not.toMatch(/extensionIds/);
   });
 
   it('refuses an id that is not an extension id', () => {

@@ -65,7 +65,7 @@ export const commands = [
         await stop('error');
         throw e;
       }
-      for (const w of developmentWarnings(config)) io.err(`\n*** WARNING (development settings): ${w}\n`);
+      for (const w of developmentWarnings(config)) io.err(`\n*** WARNING (development settings): ${w.problem} Fix: ${w.fix}.\n`);
       const { port } = listener.address() as AddressInfo;
       io.out(`grafana-sso listening on http://${config.host}:${port} (public URL ${config.publicUrl})`);
       if (metricsListener) io.out(`metrics on http://${config.metricsAddress}/metrics`);

@@ -8,8 +8,8 @@ afterEach(() => h.cleanup());
 const ANON = '\n[auth.anonymous]\nenabled = true\norg_role = Viewer\n';
 const UNAUTHORIZED = failure('auth.unauthorized', 'Unauthorized');
 
-describe('§3 sub', () => {
-  it('§3 sub missing: JWT client skipped — API 401 (not jwt.invalid), page 302 /login', async () => {
+describe('sub', () => {
+  it('sub missing: JWT client skipped — API 401 (not jwt.invalid), page 302 /login', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ sub: undefined }));
@@ -18,7 +18,7 @@ describe('§3 sub', () => {
     expect(grafana.requests.map((r) => r.jwt)).toEqual(['skipped', 'skipped']);
   });
 
-  it('§3 sub empty: skipped, and with anonymous access on the request is anonymous', async () => {
+  it('sub empty: skipped, and with anonymous access on the request is anonymous', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, {}, ANON);
     const token = await sign(key, claims({ sub: '' }));
@@ -29,7 +29,7 @@ describe('§3 sub', () => {
   });
 });
 
-describe('§3 claim types', () => {
+describe('claim types', () => {
   const wrongTypes: Array<[string, Record<string, unknown>]> = [
     ['iss a number', { iss: 42 }],
     ['sub a number', { sub: 42 }],
@@ -40,7 +40,7 @@ describe('§3 claim types', () => {
     ['iat a boolean', { iat: true }],
     ['iss null', { iss: null }],
   ];
-  it.each(wrongTypes)('§3 rejects a token with %s (401)', async (_name, over) => {
+  it.each(wrongTypes)('rejects a token with %s (401)', async (_name, over) => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { expect_claims: '{}' });
     const res = await call(grafana, '/api/user', { token: await sign(key, claims(over)) });
@@ -48,14 +48,14 @@ describe('§3 claim types', () => {
     expect(grafana.users.all().map((u) => u.login)).toEqual(['admin']); // only the built-in admin
   });
 
-  it('§3 aud may be an array of strings; exp/nbf/iat may be null (treated as absent)', async () => {
+  it('aud may be an array of strings; exp/nbf/iat may be null (treated as absent)', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ aud: ['other', AUDIENCE], exp: null, nbf: null, iat: null }));
     expect((await call(grafana, '/api/user', { token })).status).toBe(200);
   });
 
-  it('§3 iss null passes the unverified sub check but fails verification: jwt.invalid', async () => {
+  it('iss null passes the unverified sub check but fails verification: jwt.invalid', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { expect_claims: '{}' });
     expect(await call(grafana, '/api/user', { token: await sign(key, claims({ iss: null })) })).toMatchObject({
@@ -65,8 +65,8 @@ describe('§3 claim types', () => {
   });
 });
 
-describe('§3 times: 60 s leeway, exp optional', () => {
-  it('§3 accepts exp up to 60 s in the past and rejects exp older than the 60 s leeway', async () => {
+describe('times: 60 s leeway, exp optional', () => {
+  it('accepts exp up to 60 s in the past and rejects exp older than the 60 s leeway', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ exp: nowSeconds() + 300 }));
@@ -77,7 +77,7 @@ describe('§3 times: 60 s leeway, exp optional', () => {
     expect(grafana.requests[1]?.detail).toMatch(/expired/);
   });
 
-  it('§3 rejects nbf more than 60 s ahead, accepts it once within the leeway', async () => {
+  it('rejects nbf more than 60 s ahead, accepts it once within the leeway', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const t = nowSeconds();
@@ -89,7 +89,7 @@ describe('§3 times: 60 s leeway, exp optional', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ nbf: t + 55 })) })).status).toBe(200);
   });
 
-  it('§3 rejects iat more than 60 s in the future, accepts iat within the leeway', async () => {
+  it('rejects iat more than 60 s in the future, accepts iat within the leeway', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const t = nowSeconds();
@@ -98,7 +98,7 @@ describe('§3 times: 60 s leeway, exp optional', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ iat: t + 30, nbf: t })) })).status).toBe(200);
   });
 
-  it('§3 exp is optional: a token without exp never expires (no max age)', async () => {
+  it('exp is optional: a token without exp never expires (no max age)', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ exp: undefined }));
@@ -109,8 +109,8 @@ describe('§3 times: 60 s leeway, exp optional', () => {
   });
 });
 
-describe('§3 expect_claims', () => {
-  it('§3 iss must match exactly: a trailing slash matters, a missing iss fails', async () => {
+describe('expect_claims', () => {
+  it('iss must match exactly: a trailing slash matters, a missing iss fails', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
@@ -118,7 +118,7 @@ describe('§3 expect_claims', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ iss: undefined })) })).status).toBe(401);
   });
 
-  it('§3 aud: the expected audience must be in the token aud (string or array); missing fails', async () => {
+  it('aud: the expected audience must be in the token aud (string or array); missing fails', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ aud: ['x', AUDIENCE] })) })).status).toBe(200);
@@ -126,7 +126,7 @@ describe('§3 expect_claims', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ aud: undefined })) })).status).toBe(401);
   });
 
-  it('§8 aud with two expected values: every one needed on 12.x, any one on main', async () => {
+  it('aud with two expected values: every one needed on 12.x, any one on main', async () => {
     const key = await makeKey();
     const expect_claims = JSON.stringify({ aud: ['grafana-a', 'grafana-b'] });
     const all = (await h.start(key, { expect_claims }, '', { version: '12.x' })).grafana;
@@ -139,14 +139,14 @@ describe('§3 expect_claims', () => {
     expect((await call(any, '/api/user', { token: await sign(key, claims({ aud: 'grafana-c' })) })).status).toBe(401);
   });
 
-  it('§3 sub expectation is an exact match', async () => {
+  it('sub expectation is an exact match', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { expect_claims: '{"sub": "user-1"}' });
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ sub: 'User-1' })) })).status).toBe(401);
   });
 
-  it('§3 any other key must be present and deep-equal as JSON', async () => {
+  it('any other key must be present and deep-equal as JSON', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { expect_claims: '{"tenant": "acme", "org": {"id": 1, "tags": ["a"]}}' });
     const base = { tenant: 'acme', org: { tags: ['a'], id: 1 } };
@@ -158,22 +158,22 @@ describe('§3 expect_claims', () => {
   });
 });
 
-describe('§3 login, email, name', () => {
-  it('§3 login = claims[username_claim], email = claims[email_claim], name from the name claim', async () => {
+describe('login, email, name', () => {
+  it('login = claims[username_claim], email = claims[email_claim], name from the name claim', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { username_claim: 'preferred_username', email_claim: 'mail' });
     const token = await sign(key, claims({ preferred_username: 'bob', mail: 'bob@example.test', name: 'Bob B' }));
     expect((await call(grafana, '/api/user', { token })).body).toMatchObject({ login: 'bob', email: 'bob@example.test', name: 'Bob B' });
   });
 
-  it('§3 a non-string login claim reads as "" (the email is then used as login)', async () => {
+  it('a non-string login claim reads as "" (the email is then used as login)', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ login: 12345 }));
     expect((await call(grafana, '/api/user', { token })).body).toMatchObject({ login: 'alice@example.test', email: 'alice@example.test' });
   });
 
-  it('§3 login and email both empty: 401 jwt.missing_claim', async () => {
+  it('login and email both empty: 401 jwt.missing_claim', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ login: undefined, email: ['alice@example.test'] }));
@@ -183,13 +183,13 @@ describe('§3 login, email, name', () => {
     });
   });
 
-  it('§3 username_claim/email_claim unset: nothing is read, 401 jwt.missing_claim', async () => {
+  it('username_claim/email_claim unset: nothing is read, 401 jwt.missing_claim', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { username_claim: null, email_claim: null });
     expect((await call(grafana, '/api/user', { token: await sign(key) })).body).toMatchObject({ messageId: 'jwt.missing_claim' });
   });
 
-  it('§1 username_attribute_path is used when username_claim is empty', async () => {
+  it('username_attribute_path is used when username_claim is empty', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { username_claim: null, username_attribute_path: 'profile.handle' });
     const token = await sign(key, claims({ profile: { handle: 'al' } }));

@@ -6,7 +6,7 @@ import { mainOrgRole } from './users.ts';
 const h = harness();
 afterEach(() => h.cleanup());
 
-describe('§8 a fresh Grafana', () => {
+describe('a fresh Grafana', () => {
   it('starts with its built-in admin: id 1, admin / admin@localhost, org Admin and server admin; empty: true starts without', async () => {
     const key = await makeKey();
     const fresh = (await h.start(key)).grafana;
@@ -59,7 +59,7 @@ describe('§8 a fresh Grafana', () => {
   });
 });
 
-describe('§4 lookup and updates', () => {
+describe('lookup and updates', () => {
   it('email and login match case-insensitively, email before login', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
@@ -72,7 +72,7 @@ describe('§4 lookup and updates', () => {
     expect((await call(grafana, '/api/user', { token: other })).body).toMatchObject({ id: byLogin.id });
   });
 
-  it('§8 an absent email claim: a new user gets its login as email; an absent login: its email as login', async () => {
+  it('an absent email claim: a new user gets its login as email; an absent login: its email as login', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const noEmail = await sign(key, claims({ sub: 'n1', login: 'carol', email: undefined }));
@@ -82,7 +82,7 @@ describe('§4 lookup and updates', () => {
   });
 });
 
-describe('§4 org sync', () => {
+describe('org sync', () => {
   it('removes the user from every org outside the mapped set, except where it is that org\'s last Admin', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
@@ -100,7 +100,7 @@ describe('§4 org sync', () => {
   });
 });
 
-describe('§8 pages and JSON', () => {
+describe('pages and JSON', () => {
   it('a signed-in user gets the single-page app (200) at any page path; nobody gets 302 /login', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
@@ -114,7 +114,7 @@ describe('§8 pages and JSON', () => {
     expect((await call(grafana, '/d/no-such-uid', { urlToken: token })).body).toContain('Dashboard not found');
   });
 
-  it('§8 a repeated member name: in the header or at the top of the claims the token does not parse (skipped); nested, it fails verification', async () => {
+  it('a repeated member name: in the header or at the top of the claims the token does not parse (skipped); nested, it fails verification', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const withPayload = async (json: string) => {

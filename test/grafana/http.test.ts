@@ -17,41 +17,41 @@ async function setup(jwt: Record<string, string | null> = {}, extra = '') {
   return { grafana, key, valid, expired };
 }
 
-describe('§5 where the token is read', () => {
-  it('§5 the header wins when both header and ?auth_token= are present', async () => {
+describe('where the token is read', () => {
+  it('the header wins when both header and ?auth_token= are present', async () => {
     const { grafana, valid, expired } = await setup();
     expect(await call(grafana, '/d/http-latency', { token: valid, urlToken: expired })).toMatchObject({ status: 200 });
     expect(await call(grafana, '/d/http-latency', { token: expired, urlToken: valid })).toMatchObject({ status: 302, location: '/login' });
     expect(grafana.requests.map((r) => r.tokenSource)).toEqual(['header', 'header']);
   });
 
-  it('§5 ?auth_token= is read when the header is empty and url_login is on', async () => {
+  it('?auth_token= is read when the header is empty and url_login is on', async () => {
     const { grafana, valid } = await setup();
     expect((await call(grafana, '/d/http-latency', { urlToken: valid })).status).toBe(200);
     expect((await call(grafana, '/api/user', { urlToken: valid, token: '' })).status).toBe(200);
     expect(grafana.requests.map((r) => r.tokenSource)).toEqual(['url', 'url']);
   });
 
-  it('§5 url_login off: ?auth_token= is ignored (page 302 /login, API 401)', async () => {
+  it('url_login off: ?auth_token= is ignored (page 302 /login, API 401)', async () => {
     const { grafana, valid } = await setup({ url_login: 'false' });
     expect(await call(grafana, '/d/http-latency', { urlToken: valid })).toMatchObject({ status: 302, location: '/login' });
     expect(await call(grafana, '/api/user', { urlToken: valid })).toMatchObject({ status: 401, body: UNAUTHORIZED });
     expect((await call(grafana, '/api/user', { token: valid })).status).toBe(200);
   });
 
-  it('§1 header_name empty: nothing is read, not even ?auth_token=', async () => {
+  it('header_name empty: nothing is read, not even ?auth_token=', async () => {
     const { grafana, valid } = await setup({ header_name: null });
     expect((await call(grafana, '/d/http-latency', { urlToken: valid })).status).toBe(302);
     expect((await call(grafana, '/api/user', { token: valid })).status).toBe(401);
     expect(grafana.requests.every((r) => r.jwt === 'absent')).toBe(true);
   });
 
-  it('§1 header_name is matched case-insensitively', async () => {
+  it('header_name is matched case-insensitively', async () => {
     const { grafana, valid } = await setup({ header_name: 'x-jwt-ASSERTION' });
     expect((await call(grafana, '/api/user', { headers: { 'X-Jwt-Assertion': valid } })).status).toBe(200);
   });
 
-  it('§5 exactly the prefix "Bearer " is stripped', async () => {
+  it('exactly the prefix "Bearer " is stripped', async () => {
     const { grafana, valid } = await setup();
     expect((await call(grafana, '/api/user', { token: `Bearer ${valid}` })).status).toBe(200);
     expect((await call(grafana, '/api/user', { token: `bearer ${valid}` })).status).toBe(401);
@@ -60,8 +60,8 @@ describe('§5 where the token is read', () => {
   });
 });
 
-describe('§5 stateless, answers', () => {
-  it('§5 never sets a cookie: a signed-in page does not sign in the next request', async () => {
+describe('stateless, answers', () => {
+  it('never sets a cookie: a signed-in page does not sign in the next request', async () => {
     const { grafana, valid, expired } = await setup({}, '\n[auth.anonymous]\nenabled = false\n');
     const answers = [
       await call(grafana, '/d/http-latency', { urlToken: valid }),
@@ -75,7 +75,7 @@ describe('§5 stateless, answers', () => {
     expect(answers[5]).toMatchObject({ status: 302, location: '/login' });
   });
 
-  it('§5 /login?auth_token= signs in for that one request, redirects to /, and / then lands on /login', async () => {
+  it('/login?auth_token= signs in for that one request, redirects to /, and / then lands on /login', async () => {
     const { grafana, valid } = await setup();
     const login = await call(grafana, '/login', { urlToken: valid });
     expect(login).toMatchObject({ status: 302, location: '/' });
@@ -85,7 +85,7 @@ describe('§5 stateless, answers', () => {
     expect(page.body).toContain('Grafana login');
   });
 
-  it('§5 failure shapes: API 401 jwt.invalid JSON; page 302 /login', async () => {
+  it('failure shapes: API 401 jwt.invalid JSON; page 302 /login', async () => {
     const { grafana, expired } = await setup();
     const api = await fetch(`${grafana.url}/api/search?query=`, { headers: { [HEADER]: expired } });
     expect(api.status).toBe(401);
@@ -94,7 +94,7 @@ describe('§5 stateless, answers', () => {
     expect(await call(grafana, '/d/http-latency/http-latency', { token: expired })).toMatchObject({ status: 302, location: '/login' });
   });
 
-  it('§5 a failed JWT falls through to anonymous access when it is on', async () => {
+  it('a failed JWT falls through to anonymous access when it is on', async () => {
     const { grafana, expired, valid } = await setup({}, '\n[auth.anonymous]\nenabled = true\norg_role = Editor\n');
     expect(await call(grafana, '/api/user', { token: expired })).toMatchObject({ status: 200, body: { isAnonymous: true, orgRole: 'Editor' } });
     expect((await call(grafana, '/', {})).status).toBe(200);
@@ -113,7 +113,7 @@ describe('§5 stateless, answers', () => {
 });
 
 describe('the page (like Grafana’s frontend)', () => {
-  it('§5 serves the page on a valid URL token, with the script that reads auth_token and sends the header', async () => {
+  it('serves the page on a valid URL token, with the script that reads auth_token and sends the header', async () => {
     const { grafana, valid } = await setup();
     const res = await call(grafana, '/d/http-latency/http-latency?orgId=1', { urlToken: valid });
     expect(res.status).toBe(200);
@@ -125,7 +125,7 @@ describe('the page (like Grafana’s frontend)', () => {
     expect(html).not.toContain(valid);
   });
 
-  it('§5 the script reads the URL token once, sends it as the header, and goes to /login on 401', async () => {
+  it('the script reads the URL token once, sends it as the header, and goes to /login on 401', async () => {
     const { grafana, valid } = await setup();
     const page = (await call(grafana, '/d/http-latency', { urlToken: valid })).body as string;
     const script = /<script>([\s\S]*)<\/script>/.exec(page)?.[1] ?? '';

@@ -7,8 +7,8 @@ const h = harness();
 afterEach(() => h.cleanup());
 
 
-describe('§2 kid matching', () => {
-  it('§2 kid match is exact and case-sensitive', async () => {
+describe('kid matching', () => {
+  it('kid match is exact and case-sensitive', async () => {
     const key = await makeKey('ES256', 'Key-2024');
     const { grafana } = await h.start(key);
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
@@ -17,14 +17,14 @@ describe('§2 kid matching', () => {
     expect(grafana.requests[1]?.detail).toMatch(/no keys found/);
   });
 
-  it('§2 a token without kid fails against a JWKS whose keys all have kids', async () => {
+  it('a token without kid fails against a JWKS whose keys all have kids', async () => {
     const key = await makeKey('ES256', 'k1');
     const { grafana } = await h.start(key);
     const noKid = await sign(key, claims(), { kid: undefined });
     expect(await call(grafana, '/api/user', { token: noKid })).toMatchObject({ status: 401, body: JWT_INVALID });
   });
 
-  it('§2 a token without kid matches a published key without kid', async () => {
+  it('a token without kid matches a published key without kid', async () => {
     const key = await makeKey('ES256', null);
     const { grafana } = await h.start(key);
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
@@ -32,7 +32,7 @@ describe('§2 kid matching', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims(), { kid: 'k1' }) })).status).toBe(401);
   });
 
-  it('§2 the signature is really checked: right kid, wrong signing key fails', async () => {
+  it('the signature is really checked: right kid, wrong signing key fails', async () => {
     const published = await makeKey('ES256', 'k1');
     const impostor = await makeKey('ES256', 'k1');
     const { grafana } = await h.start(published);
@@ -45,15 +45,15 @@ describe('§2 kid matching', () => {
   });
 });
 
-describe('§2 algorithms', () => {
+describe('algorithms', () => {
   // RS384, HMAC key sizes and alg none differ by version line: versions.test.ts.
-  it.each(['ES256', 'ES384', 'ES512', 'RS256', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'])('§2 accepts %s', async (alg) => {
+  it.each(['ES256', 'ES384', 'ES512', 'RS256', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'])('accepts %s', async (alg) => {
     const key = await makeKey(alg, `k-${alg}`);
     const { grafana } = await h.start(key);
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
   });
 
-  it('§2 an HS256 token does not verify against a published EC key (no alg confusion)', async () => {
+  it('an HS256 token does not verify against a published EC key (no alg confusion)', async () => {
     const ec = await makeKey('ES256', 'shared-kid');
     const hmac = makeHmacKey(32, 'HS256', 'shared-kid');
     const { grafana } = await h.start(ec);
@@ -61,8 +61,8 @@ describe('§2 algorithms', () => {
   });
 });
 
-describe('§2 JWKS from jwk_set_url: cache', () => {
-  it('§2 cached for cache_ttl (default 60m); no refetch on an unknown kid', async () => {
+describe('JWKS from jwk_set_url: cache', () => {
+  it('cached for cache_ttl (default 60m); no refetch on an unknown kid', async () => {
     const oldKey = await makeKey('ES256', 'old');
     const newKey = await makeKey('ES256', 'new');
     const { jwks, grafana } = await h.start(oldKey);
@@ -80,7 +80,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect(jwks.fetches).toBe(2);
   });
 
-  it('§2 cache_ttl = 10m refetches after 10 minutes, not before', async () => {
+  it('cache_ttl = 10m refetches after 10 minutes, not before', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key, { cache_ttl: '10m', expect_claims: '{}' });
     const token = await sign(key, claims({ exp: undefined, iat: undefined, nbf: undefined }));
@@ -93,7 +93,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect(jwks.fetches).toBe(2);
   });
 
-  it('§2 a smaller Cache-Control max-age wins over cache_ttl', async () => {
+  it('a smaller Cache-Control max-age wins over cache_ttl', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key);
     jwks.respond({ keys: [key.jwk] }, { headers: { 'Cache-Control': 'public, max-age=30' } });
@@ -107,7 +107,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect(jwks.fetches).toBe(2);
   });
 
-  it('§2 a larger max-age does not extend cache_ttl', async () => {
+  it('a larger max-age does not extend cache_ttl', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key, { cache_ttl: '1m' });
     jwks.respond({ keys: [key.jwk] }, { headers: { 'Cache-Control': 'max-age=86400' } });
@@ -121,7 +121,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect(jwks.fetches).toBe(2);
   });
 
-  it('§2 cache_ttl = 0 disables caching: every verification fetches', async () => {
+  it('cache_ttl = 0 disables caching: every verification fetches', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key, { cache_ttl: '0' });
     const token = await sign(key);
@@ -129,7 +129,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect(jwks.fetches).toBe(3);
   });
 
-  it('§2 the HTTP status is not checked: a JSON error body is cached as an empty key set', async () => {
+  it('the HTTP status is not checked: a JSON error body is cached as an empty key set', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key);
     jwks.respond({ error: 'upstream unavailable' }, { status: 503 });
@@ -143,14 +143,14 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect((await call(grafana, '/api/user', { token })).status).toBe(200);
   });
 
-  it('§2 a valid key set served with status 404 is used all the same', async () => {
+  it('a valid key set served with status 404 is used all the same', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key);
     jwks.respond({ keys: [key.jwk] }, { status: 404 });
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
   });
 
-  it('§2 one unparseable key (X25519) breaks the whole set, and that failure is not cached', async () => {
+  it('one unparseable key (X25519) breaks the whole set, and that failure is not cached', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key);
     const x25519: JWK = { kty: 'OKP', crv: 'X25519', x: Buffer.alloc(32, 9).toString('base64url'), kid: 'enc-1', use: 'enc' };
@@ -163,7 +163,7 @@ describe('§2 JWKS from jwk_set_url: cache', () => {
     expect(jwks.fetches).toBe(2);
   });
 
-  it('§2 a body that is not JSON fails the token and is not cached', async () => {
+  it('a body that is not JSON fails the token and is not cached', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key);
     jwks.respond('<html>Bad gateway</html>', { status: 502 });

@@ -23,19 +23,19 @@ const writeTemp = (content: string, ext = 'txt') => {
   return path;
 };
 
-describe('§1 exactly one key source', () => {
-  it('§1 refuses to start with no key source', async () => {
+describe('exactly one key source', () => {
+  it('refuses to start with no key source', async () => {
     const ini = iniText({});
     await expect(startGrafanaStandin({ ...V12, ini })).rejects.toThrow(/key set for jwt verification is not configured/);
     await expect(startGrafanaStandin({ ...V12, ini })).rejects.toBeInstanceOf(StandinConfigError);
   });
 
-  it('§1 refuses to start with two key sources', async () => {
+  it('refuses to start with two key sources', async () => {
     const ini = iniText({ jwk_set_url: 'https://sso.example.test/jwks.json', jwk_set_file: '/tmp/x.json' });
     await expect(startGrafanaStandin({ ...V12, ini })).rejects.toThrow(/ambiguous.*jwk_set_file, jwk_set_url/);
   });
 
-  it('§1 no key checks when [auth.jwt] is disabled (Grafana starts, tokens are ignored)', async () => {
+  it('no key checks when [auth.jwt] is disabled (Grafana starts, tokens are ignored)', async () => {
     const key = await makeKey();
     const grafana = await h.standin({ ini: '[auth.jwt]\nenabled = false\nheader_name = X-JWT-Assertion\n' });
     const res = await call(grafana, '/api/user', { token: await sign(key) });
@@ -52,8 +52,8 @@ describe('§1 exactly one key source', () => {
   });
 });
 
-describe('§1 jwk_set_url', () => {
-  it('§1 jwk_set_url must be https unless app_mode = development', async () => {
+describe('jwk_set_url', () => {
+  it('jwk_set_url must be https unless app_mode = development', async () => {
     const ini = iniText({ jwk_set_url: 'http://127.0.0.1:1/jwks.json' }).replace('app_mode = development', 'app_mode = production');
     await expect(startGrafanaStandin({ ...V12, ini })).rejects.toThrow(/jwk_set_url.*https/);
     const dev = await h.standin({ ini: iniText({ jwk_set_url: 'http://127.0.0.1:1/jwks.json' }) });
@@ -62,7 +62,7 @@ describe('§1 jwk_set_url', () => {
     expect(https.settings.appMode).toBe('production');
   });
 
-  it('§2 is fetched lazily: nothing at startup, once on the first token', async () => {
+  it('is fetched lazily: nothing at startup, once on the first token', async () => {
     const key = await makeKey();
     const { jwks, grafana } = await h.start(key);
     expect(jwks.fetches).toBe(0);
@@ -70,7 +70,7 @@ describe('§1 jwk_set_url', () => {
     expect(jwks.fetches).toBe(1);
   });
 
-  it('§2 an unreachable JWKS fails the token (jwt.invalid), not the startup', async () => {
+  it('an unreachable JWKS fails the token (jwt.invalid), not the startup', async () => {
     const key = await makeKey();
     const grafana = await h.standin({ ini: iniText({ jwk_set_url: 'http://127.0.0.1:1/jwks.json' }) });
     const res = await call(grafana, '/api/user', { token: await sign(key) });
@@ -78,8 +78,8 @@ describe('§1 jwk_set_url', () => {
   });
 });
 
-describe('§1 §2 jwk_set_file', () => {
-  it('§1 jwk_set_file is read once at startup', async () => {
+describe('§2 jwk_set_file', () => {
+  it('jwk_set_file is read once at startup', async () => {
     const key = await makeKey();
     const other = await makeKey('ES256', 'key-2');
     const path = writeTemp(JSON.stringify({ keys: [key.jwk] }), 'json');
@@ -89,22 +89,22 @@ describe('§1 §2 jwk_set_file', () => {
     expect((await call(grafana, '/api/user', { token: await sign(other) })).status).toBe(401);
   });
 
-  it('§2 one unparseable key (X25519) in jwk_set_file stops Grafana from starting', async () => {
+  it('one unparseable key (X25519) in jwk_set_file stops Grafana from starting', async () => {
     const key = await makeKey();
     const x25519: JWK = { kty: 'OKP', crv: 'X25519', x: Buffer.alloc(32, 9).toString('base64url'), kid: 'enc' };
     const path = writeTemp(JSON.stringify({ keys: [key.jwk, x25519] }), 'json');
     await expect(startGrafanaStandin({ ...V12, ini: iniText({ jwk_set_file: path }) })).rejects.toThrow(/jwk_set_file.*X25519/);
   });
 
-  it('§1 a missing jwk_set_file stops Grafana from starting', async () => {
+  it('a missing jwk_set_file stops Grafana from starting', async () => {
     await expect(startGrafanaStandin({ ...V12, ini: iniText({ jwk_set_file: join(dir, 'missing.json') }) })).rejects.toThrow(
       /jwk_set_file/,
     );
   });
 });
 
-describe('§1 §2 key_file (+ key_id)', () => {
-  it('§2 a PEM public key (SPKI) verifies tokens without kid when key_id is unset', async () => {
+describe('§2 key_file (+ key_id)', () => {
+  it('a PEM public key (SPKI) verifies tokens without kid when key_id is unset', async () => {
     const key = await makeKey('ES256', null);
     const path = writeTemp(await exportSPKI((await makeKeyPairFor(key)).publicKey), 'pem');
     const grafana = await h.standin({ ini: iniText({ key_file: path }) });
@@ -114,7 +114,7 @@ describe('§1 §2 key_file (+ key_id)', () => {
     expect(await call(grafana, '/api/user', { token: withKid })).toMatchObject({ status: 401, body: JWT_INVALID });
   });
 
-  it('§1 with key_id, a token with kid needs kid == key_id (case-sensitive); a token without kid fails', async () => {
+  it('with key_id, a token with kid needs kid == key_id (case-sensitive); a token without kid fails', async () => {
     const key = await makeKey('RS256', 'signer-A');
     const path = writeTemp(await exportSPKI((await makeKeyPairFor(key)).publicKey), 'pem');
     const grafana = await h.standin({ ini: iniText({ key_file: path, key_id: 'signer-A' }) });
@@ -123,7 +123,7 @@ describe('§1 §2 key_file (+ key_id)', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key, claims(), { kid: undefined }) })).status).toBe(401);
   });
 
-  it('§2 an "RSA PUBLIC KEY" (PKCS#1) PEM is accepted too', async () => {
+  it('an "RSA PUBLIC KEY" (PKCS#1) PEM is accepted too', async () => {
     const key = await makeKey('RS256', null);
     const spki = await exportSPKI((await makeKeyPairFor(key)).publicKey);
     const pkcs1 = createPublicKey(spki).export({ type: 'pkcs1', format: 'pem' }).toString();
@@ -131,24 +131,24 @@ describe('§1 §2 key_file (+ key_id)', () => {
     expect((await call(grafana, '/api/user', { token: await sign(key) })).status).toBe(200);
   });
 
-  it('§2 a raw HMAC secret in key_file stops Grafana from starting', async () => {
+  it('a raw HMAC secret in key_file stops Grafana from starting', async () => {
     const path = writeTemp('my-very-secret-shared-hmac-key-0123456789');
     await expect(startGrafanaStandin({ ...V12, ini: iniText({ key_file: path }) })).rejects.toThrow(/key_file.*pem/i);
   });
 
-  it('§2 a PEM block of another type (CERTIFICATE) stops Grafana from starting', async () => {
+  it('a PEM block of another type (CERTIFICATE) stops Grafana from starting', async () => {
     const path = writeTemp('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'pem');
     await expect(startGrafanaStandin({ ...V12, ini: iniText({ key_file: path }) })).rejects.toThrow(/unknown pem block type "CERTIFICATE"/);
   });
 });
 
 describe('other startup checks', () => {
-  it('§3 invalid expect_claims JSON stops Grafana from starting', async () => {
+  it('invalid expect_claims JSON stops Grafana from starting', async () => {
     const ini = iniText({ jwk_set_url: 'https://x.test/jwks' }, { expect_claims: '{iss: x}' });
     await expect(startGrafanaStandin({ ini })).rejects.toThrow(/expect_claims.*JSON/);
   });
 
-  it('§3 expect_claims with a non-string iss or non-string aud stops Grafana from starting', async () => {
+  it('expect_claims with a non-string iss or non-string aud stops Grafana from starting', async () => {
     await expect(startGrafanaStandin({ ini: iniText({ jwk_set_url: 'https://x.test/j' }, { expect_claims: '{"iss": 1}' }) })).rejects.toThrow(/"iss"/);
     await expect(startGrafanaStandin({ ini: iniText({ jwk_set_url: 'https://x.test/j' }, { expect_claims: '{"aud": [1]}' }) })).rejects.toThrow(/"aud"/);
   });

@@ -13,19 +13,19 @@ async function userAs(jwt: Record<string, string | null>, tokenClaims: Record<st
   return { grafana, key, res: await call(grafana, '/api/user', { token: await sign(key, claims(tokenClaims)) }) };
 }
 
-describe('§4 roles', () => {
-  it.each(['Viewer', 'Editor', 'Admin', 'None'])('§4 role %s (exact casing) becomes the org role', async (role) => {
+describe('roles', () => {
+  it.each(['Viewer', 'Editor', 'Admin', 'None'])('role %s (exact casing) becomes the org role', async (role) => {
     const { res } = await userAs({}, { role });
     expect(res).toMatchObject({ status: 200, body: { orgRole: role, isGrafanaAdmin: false } });
   });
 
-  it('§4 roles are case-sensitive: "admin" is invalid (strict: 403 jwt.invalid_role)', async () => {
+  it('roles are case-sensitive: "admin" is invalid (strict: 403 jwt.invalid_role)', async () => {
     const { res, grafana } = await userAs({}, { role: 'admin' });
     expect(res).toMatchObject({ status: 403, body: INVALID_ROLE });
     expect(grafana.users.all().map((u) => u.login)).toEqual(['admin']); // only the built-in admin
   });
 
-  it('§4 a missing role in strict mode: 403; on a page route: 302 /login', async () => {
+  it('a missing role in strict mode: 403; on a page route: 302 /login', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const token = await sign(key, claims({ role: undefined }));
@@ -33,22 +33,22 @@ describe('§4 roles', () => {
     expect(await call(grafana, '/d/http-latency', { urlToken: token })).toMatchObject({ status: 302, location: '/login' });
   });
 
-  it('§4 an array role is invalid; role[0] as the path picks its first element', async () => {
+  it('an array role is invalid; role[0] as the path picks its first element', async () => {
     expect((await userAs({}, { role: ['Admin'] })).res.status).toBe(403);
     expect((await userAs({ role_attribute_path: 'role[0]' }, { role: ['Admin', 'Viewer'] })).res.body).toMatchObject({ orgRole: 'Admin' });
   });
 
-  it('§4 a dotted role_attribute_path reads a nested claim', async () => {
+  it('a dotted role_attribute_path reads a nested claim', async () => {
     const { res } = await userAs({ role_attribute_path: 'grafana.role' }, { role: undefined, grafana: { role: 'Editor' } });
     expect(res.body).toMatchObject({ orgRole: 'Editor' });
   });
 
-  it('§1 role_claim is not a key: it has no effect (no role synced, auto_assign_org_role applies)', async () => {
+  it('role_claim is not a key: it has no effect (no role synced, auto_assign_org_role applies)', async () => {
     const { res } = await userAs({ role_attribute_path: null, role_attribute_strict: 'false', role_claim: 'role' }, { role: 'Admin' });
     expect(res.body).toMatchObject({ orgRole: 'Viewer' });
   });
 
-  it('§4 strict off, invalid role: the user gets auto_assign_org_role, and is reset to it on every request (>= 11.6)', async () => {
+  it('strict off, invalid role: the user gets auto_assign_org_role, and is reset to it on every request (>= 11.6)', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { role_attribute_strict: 'false' }, '\n[users]\nauto_assign_org_role = Editor\n');
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ role: 'Admin' })) })).body).toMatchObject({ orgRole: 'Admin' });
@@ -57,7 +57,7 @@ describe('§4 roles', () => {
     expect(grafana.users.all().map((u) => u.login)).toEqual(['admin', 'alice']);
   });
 
-  it('§4 GrafanaAdmin with allow_assign_grafana_admin: org Admin + server admin; any other role clears it', async () => {
+  it('GrafanaAdmin with allow_assign_grafana_admin: org Admin + server admin; any other role clears it', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { allow_assign_grafana_admin: 'true' });
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ role: 'GrafanaAdmin' })) })).body).toMatchObject({
@@ -70,7 +70,7 @@ describe('§4 roles', () => {
     });
   });
 
-  it('§4 GrafanaAdmin without allow_assign_grafana_admin: org Admin only; the server-admin flag is left alone', async () => {
+  it('GrafanaAdmin without allow_assign_grafana_admin: org Admin only; the server-admin flag is left alone', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     expect((await call(grafana, '/api/user', { token: await sign(key, claims({ role: 'GrafanaAdmin' })) })).body).toMatchObject({
@@ -82,7 +82,7 @@ describe('§4 roles', () => {
     expect((await call(grafana, '/api/user', { token })).body).toMatchObject({ orgRole: 'Viewer', isGrafanaAdmin: true });
   });
 
-  it('§1 skip_org_role_sync leaves existing roles alone; new users get auto_assign_org_role', async () => {
+  it('skip_org_role_sync leaves existing roles alone; new users get auto_assign_org_role', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { skip_org_role_sync: 'true' });
     grafana.users.add({ login: 'alice', email: 'alice@example.test', orgRole: 'Editor' });
@@ -92,8 +92,8 @@ describe('§4 roles', () => {
   });
 });
 
-describe('§4 users', () => {
-  it('§4 a user is found again by the (jwt, sub) link and updated from the token', async () => {
+describe('users', () => {
+  it('a user is found again by the (jwt, sub) link and updated from the token', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const first = await call(grafana, '/api/user', { token: await sign(key) });
@@ -104,7 +104,7 @@ describe('§4 users', () => {
     expect(grafana.users.all().map((u) => u.login)).toEqual(['admin', 'alice2']);
   });
 
-  it('§4 takeover: a JWT whose email matches an existing local account signs in as that account', async () => {
+  it('takeover: a JWT whose email matches an existing local account signs in as that account', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const local = grafana.users.add({ login: 'admin', email: 'alice@example.test', orgRole: 'Admin' });
@@ -113,7 +113,7 @@ describe('§4 users', () => {
     expect(local.authId).toBe('attacker-sub');
   });
 
-  it('§4 lookup order: auth link first, then email, then login', async () => {
+  it('lookup order: auth link first, then email, then login', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key);
     const byLogin = grafana.users.add({ login: 'alice', email: 'someone-else@example.test' });
@@ -126,7 +126,7 @@ describe('§4 users', () => {
     expect(await id({ sub: 'user-3', email: 'nobody@example.test' })).toBe(byLogin.id);
   });
 
-  it('§4 auto_sign_up off: unknown user 401 user.sync.signup-disabled; known users still sign in', async () => {
+  it('auto_sign_up off: unknown user 401 user.sync.signup-disabled; known users still sign in', async () => {
     const key = await makeKey();
     const { grafana } = await h.start(key, { auto_sign_up: 'false' });
     const token = await sign(key);

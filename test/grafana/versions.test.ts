@@ -22,7 +22,7 @@ describe('one version line at a time', () => {
     expect((await call(main, '/api/health')).body).toMatchObject({ database: 'ok', version: '12.4.0-pre' });
   });
 
-  it('§8 RS384: verifies on 12.x; on main it does not parse, so the JWT client is skipped', async () => {
+  it('RS384: verifies on 12.x; on main it does not parse, so the JWT client is skipped', async () => {
     const key = await makeKey('RS384', 'rs384');
     const v12 = (await h.start(key, {}, ANON, { version: '12.x' })).grafana;
     const main = (await h.start(key, {}, ANON, { version: 'main' })).grafana;
@@ -32,7 +32,7 @@ describe('one version line at a time', () => {
     expect(main.requests[0]?.jwt).toBe('skipped');
   });
 
-  it('§8 HMAC keys: any length on 12.x; main needs >= 32 bytes for HS256', async () => {
+  it('HMAC keys: any length on 12.x; main needs >= 32 bytes for HS256', async () => {
     const long = makeHmacKey(32, 'HS256', 'hmac-32');
     const short = makeHmacKey(16, 'HS256', 'hmac-16');
     const v12 = (await h.start([long, short], {}, '', { version: '12.x' })).grafana;
@@ -43,7 +43,7 @@ describe('one version line at a time', () => {
     expect(main.requests[1]?.detail).toMatch(/shorter than 32 bytes/);
   });
 
-  it('§8 alg none: parses and fails verification on 12.x (jwt.invalid); not parsed on main (skipped)', async () => {
+  it('alg none: parses and fails verification on 12.x (jwt.invalid); not parsed on main (skipped)', async () => {
     const key = await makeKey();
     const v12 = (await h.start(key, {}, '', { version: '12.x' })).grafana;
     const main = (await h.start(key, {}, '', { version: 'main' })).grafana;
@@ -53,7 +53,7 @@ describe('one version line at a time', () => {
     expect(main.requests[0]?.jwt).toBe('skipped');
   });
 
-  it('§8 whitespace inside the token: stripped on 12.x ("Bearer  <jwt>" works), not on main', async () => {
+  it('whitespace inside the token: stripped on 12.x ("Bearer  <jwt>" works), not on main', async () => {
     const key = await makeKey();
     const v12 = (await h.start(key, {}, '', { version: '12.x' })).grafana;
     const main = (await h.start(key, {}, '', { version: 'main' })).grafana;
@@ -66,7 +66,7 @@ describe('one version line at a time', () => {
     expect(main.requests.every((r) => r.jwt === 'skipped')).toBe(true);
   });
 
-  it('§8 a bad key source: 12.x does not start; main starts, logs it, and every token gets 401', async () => {
+  it('a bad key source: 12.x does not start; main starts, logs it, and every token gets 401', async () => {
     const ini = iniText({ jwk_set_url: 'https://a.test/jwks.json', jwk_set_file: '/nonexistent.json' });
     await expect(startGrafanaStandin({ ini, version: '12.x' })).rejects.toThrow(/ambiguous/);
     const main = await h.standin({ ini, version: 'main' });
@@ -76,7 +76,7 @@ describe('one version line at a time', () => {
     expect(main.requests[0]?.detail).toMatch(/no usable key set/);
   });
 
-  it('§8 a private-key PEM in key_file: loads on 12.x but verifies nothing; on main a key-source error', async () => {
+  it('a private-key PEM in key_file: loads on 12.x but verifies nothing; on main a key-source error', async () => {
     const key = await makeKey('ES256', null);
     const path = join(dir, 'private.pem');
     writeFileSync(path, await exportPKCS8(key.privateKey as CryptoKey));
@@ -89,7 +89,7 @@ describe('one version line at a time', () => {
     expect(v12.requests[0]?.detail).toMatch(/private key; go-jose cannot verify/);
   });
 
-  it('§4 invalid role with strict off resets to auto_assign_org_role on every request, on both lines', async () => {
+  it('invalid role with strict off resets to auto_assign_org_role on every request, on both lines', async () => {
     const key = await makeKey();
     for (const version of ['12.x', 'main'] as const) {
       const { grafana } = await h.start(key, { role_attribute_strict: 'false' }, '', { version });

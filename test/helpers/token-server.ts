@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { hashPassword } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/contract/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { openStore } from '../../server/store/open.ts';
 import type { InstanceGrant, Store, User } from '../../server/store/types.ts';
 
 export interface TestUser {
@@ -79,7 +79,8 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
       ...(typeof options.settings === 'function' ? await options.settings(url) : options.settings),
     },
   });
-  const store = await openSqliteStore(config.databasePath);
+  // SQLite in the folder, or PostgreSQL when the settings give a databaseUrl.
+  const store = await openStore(config);
   const clock = options.clock ?? new OffsetClock();
   const server = await createApp({ config, store, clock, log: options.log ?? (() => {}), extraRoutes: options.extraRoutes });
   handler = server.app;

@@ -206,6 +206,25 @@ export async function benchTokenEndpoint(o: LoadOptions): Promise<LoadResult> {
   }
 }
 
+/** Several benchTokenEndpoint results of the same engine (rounds taking turns with another engine) as one. */
+export function combineRounds(rounds: LoadResult[]): LoadResult {
+  const first = rounds[0]!;
+  const token = rounds.flatMap((r) => r.token.runs);
+  const constant = rounds.flatMap((r) => r.constant.runs);
+  const sum = (k: 'minted' | 'distinctJti' | 'tokenOk') => rounds.reduce((n, r) => n + r[k], 0);
+  return {
+    engine: first.engine,
+    processes: first.processes,
+    token: summarise(token),
+    constant: summarise(constant),
+    throughputRatio: spread(token.map((t, i) => t.requestsPerSecond / constant[i]!.requestsPerSecond)),
+    p99Ratio: spread(token.map((t, i) => t.p99Ms / constant[i]!.p99Ms)),
+    minted: sum('minted'),
+    distinctJti: sum('distinctJti'),
+    tokenOk: sum('tokenOk'),
+  };
+}
+
 /** wrk processes run side by side as one: counts summed, latency percentiles from their quantiles weighted by requests. */
 export function mergeWrk(all: WrkSummary[]): WrkSummary {
   if (all.length === 1) return all[0]!;

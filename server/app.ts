@@ -6,6 +6,8 @@ import type { Context } from './context.ts';
 import { jsonPathPrefixes, type FixedMessageCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
 import { KeyManager, keySchedule } from './keys.ts';
+import { createLogger, requestLog, type Logger } from './log.ts';
+import { Metrics, measuredStore } from './metrics.ts';
 import { ProviderRegistry } from './oidc/providers.ts';
 import { ProviderSessions } from './oidc/provider-sessions.ts';
 import { IdentityRefresh } from './oidc/refresh.ts';
@@ -14,6 +16,7 @@ import { StoreUnavailableError } from './store/driver.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
 import { apiRoutes } from './routes/api.ts';
+import { healthRoutes, type Readiness } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
@@ -23,6 +26,9 @@ import { STYLE, messagePage } from './views/pages.ts';
 export interface TokenServer {
   app: Express;
   ctx: Context;
+  metrics: Metrics;
+  /** Set `draining` when shutdown begins: /readyz answers 503 and connections are not kept alive. */
+  readiness: Readiness;
   /** Stops timers and flushes the audit log; the caller closes the store and the listener. */
   close(): Promise<void>;
 }
@@ -31,7 +37,9 @@ export interface AppDeps {
   config: Config;
   store: Store;
   clock?: Clock;
-  /** Operational messages (never tokens); defaults to stderr. */
+  /** The operational log (never tokens); defaults to stderr in config.logFormat. */
+  logger?: Logger;
+  /** Operational messages (never tokens); defaults to warnings in the logger. */
   log?: (message: string) => void;
   /** Run key and session maintenance every minute (default true). */
   timers?: boolean;
@@ -44,11 +52,18 @@ export interface AppDeps {
 
 /** Builds the Express app and its services. Listening is the caller's business (cli.ts, tests). */
 export async function createApp(deps: AppDeps): Promise<TokenServer> {
-  const { config, store } = deps;
+  const { config } = deps;
   const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const logger = deps.logger ?? createLogger(config.logFormat);
+  const log = deps.log ?? ((m: string) => logger.warn(m));
+  const schedule = keySchedule(config);
+  const metrics = new Metrics(config.instances.map((i) => i.id));
+  const store = measuredStore(deps.store, metrics);
+  metrics.watch({ store, clock, rotationMs: schedule.rotationMs, sessionIdleMs: config.sessionIdleMinutes * 60_000 });
+  const readiness: Readiness = { draining: false };
   const audit = new AuditLog(store, clock, config.auditLog);
-  const keys = new KeyManager(store, clock, keySchedule(config), audit);
+  audit.observe((event) => metrics.observeAudit(event));
+  const keys = new KeyManager(store, clock, schedule, audit);
   const instances = new Map(config.instances.map((i) => [i.id, i]));
   const providers = new ProviderRegistry(config.providers, log, { retry: deps.timers !== false });
   const providerSessions = new ProviderSessions(store, config.providers);
@@ -59,6 +74,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     keys,
     audit,
     log,
+    metrics,
     sessions: new Sessions(store, clock, {
       secure: config.derived.https,
       cookieName: config.derived.cookies.session,
@@ -93,6 +109,11 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(requestLog(logger), metrics.middleware());
+  app.use((_req, res, next) => {
+    if (readiness.draining) res.set('Connection', 'close');
+    next();
+  });
   app.use(securityHeaders(config));
   // No CORS, ever: a preflight is refused, so web pages cannot send the API's custom header.
   app.use((req, res, next) => {
@@ -102,16 +123,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     } else next();
   });
 
-  // For load balancers: 503 while the database does not answer, saying why; requests get 503 meanwhile.
-  app.get('/healthz', async (_req, res) => {
-    res.set('Cache-Control', 'no-store');
-    try {
-      await store.ping();
-      res.json({ status: 'ok' });
-    } catch (e) {
-      res.status(503).json({ status: 'unavailable', code: 'store_unavailable', reason: e instanceof StoreUnavailableError ? e.message : 'the database did not answer' });
-    }
-  });
+  app.use(healthRoutes(ctx, readiness));
+  if (!config.derived.metricsListen) app.get('/metrics', metrics.handler());
   app.get('/assets/style.css', (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLE);
   });
@@ -139,6 +152,8 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   return {
     app,
     ctx,
+    metrics,
+    readiness,
     close: async () => {
       clearInterval(timer);
       providers.close();

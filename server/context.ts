@@ -2,6 +2,7 @@ import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
 import type { KeyManager } from './keys.ts';
+import type { Metrics } from './metrics.ts';
 import type { ProviderRegistry } from './oidc/providers.ts';
 import type { ProviderSessions } from './oidc/provider-sessions.ts';
 import type { Sessions } from './sessions.ts';
@@ -17,6 +18,7 @@ export interface Context {
   sessions: Sessions;
   audit: AuditLog;
   throttle: SignInThrottle;
+  metrics: Metrics;
   /** OpenID Connect providers and their discovery state. */
   providers: ProviderRegistry;
   /** Provider state of sessions signed in through a provider. */

@@ -17,9 +17,13 @@ const signingTurns = new TurnBudget(8);
  */
 export async function grantToken(ctx: Context, user: User, instanceId: string): Promise<MintedToken & { role: GrafanaRole; instance: InstanceConfig }> {
   const instance = ctx.instance(instanceId);
-  if (!instance) throw new HttpError('unknown_instance', { instance: instanceId });
+  if (!instance) {
+    ctx.metrics.tokensMinted.inc({ instance: '(unknown)', outcome: 'unknown_instance' });
+    throw new HttpError('unknown_instance', { instance: instanceId });
+  }
   const role = roleFor(user, instance);
   if (!role) {
+    ctx.metrics.tokensMinted.inc({ instance: instance.id, outcome: 'denied' });
     throw new HttpError('access_denied', { disabled: user.disabled, instanceName: instance.name });
   }
   // Signing and the audit commit take their turn, so a saturated server keeps accepting connections.
@@ -33,6 +37,7 @@ export async function grantToken(ctx: Context, user: User, instanceId: string): 
     nowMs: ctx.clock.now(),
     lifetimeSeconds: ctx.config.tokenLifetimeSeconds,
   });
+  ctx.metrics.tokensMinted.inc({ instance: instance.id, outcome: 'minted' });
   await ctx.audit.record('token_minted', { user: user.id, login: user.login, instance: instance.id, role, jti: minted.jti, exp: minted.exp });
   return { ...minted, role, instance };
 }

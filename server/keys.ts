@@ -166,7 +166,7 @@ export class KeyManager {
       try {
         this.load(await this.store.listKeys());
       } catch {
-        // Served from memory; /healthz reports the database.
+        // Served from memory; /readyz reports the database.
       }
     }
     return this.jwksJson;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Clock } from './clock.ts';
 import { readCookie } from './cookies.ts';
+import { noteUser } from './log.ts';
 import type { Session, Store, User } from './store/types.ts';
 
 const TOUCH_EVERY_MS = 60_000;
@@ -75,6 +76,7 @@ export class Sessions {
       await this.store.touchSession(session.idHash, now);
       session.lastSeenAt = now;
     }
+    noteUser(req, user.id);
     return { session, user };
   }
 

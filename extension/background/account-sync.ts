@@ -1,18 +1,20 @@
-// The account as the server sees it: config, session, then a token per instance the user may open.
+// The account as the server sees it: config, session, then a token per instance in use (in-use.ts);
+// the others get one on demand (a click, the popup opening, a Grafana tab appearing).
 // Entry points take the lock once; failures come back as values (outcomes, problems), and the
 // account, with its roles, is written once after the tokens' fan-out.
 import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts';
 import type { Options } from '../shared/options';
 import { ServerError } from '../shared/server-api';
-import { clearWorkerAlarms, syncAlarm } from './alarms';
+import { clearWorkerAlarms, refreshAlarm, syncAlarm } from './alarms';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { removeAllHeaderRules } from './header-rules';
+import { instancesInUse } from './in-use';
 import { exclusive } from './lock';
 import { isFresh } from './refresh-schedule';
 import { retryLater, succeeded } from './retry';
 import * as store from './store';
 import type { Account, Problem, TokenRecord } from './store';
-import { cachedToken, dropInstance, fetchToken, installToken, type FetchOutcome } from './token-cache';
+import { cachedToken, dropInstance, fetchToken, installToken, letLapse, type FetchOutcome } from './token-cache';
 import { isSynced, loadWorkerState, pickInstance, refreshPolicy, type WorkerState } from './worker-state';
 
 type SignedIn = Extract<Account, { status: 'signed-in' }>;
@@ -26,7 +28,7 @@ export function syncAccount(deps: WorkerDeps = systemDeps): Promise<void> {
   });
 }
 
-/** The refresh alarm of one instance fired. */
+/** The refresh alarm of one instance fired: a new token if the instance is in use, else none. */
 export function refreshInstance(instanceId: string, deps: WorkerDeps = systemDeps): Promise<void> {
   return exclusive(async () => {
     const state = await loadWorkerState(deps);
@@ -34,9 +36,35 @@ export function refreshInstance(instanceId: string, deps: WorkerDeps = systemDep
       await sync(state, deps);
       return;
     }
-    const instance = state.config?.instances.find((i) => i.id === instanceId);
+    const instances = state.config?.instances ?? [];
+    const instance = instances.find((i) => i.id === instanceId);
     if (!instance) return dropInstance(instanceId);
+    if (!(await instancesInUse(instances, deps.clock.now())).has(instanceId)) return letLapse(instanceId, deps.clock);
     await settle(state.account, [[instance.id, await fetchToken(state, instance, deps.clock)]]);
+  });
+}
+
+/**
+ * A fresh token for one instance (the default one without an id), if it has none: for the popup as
+ * it opens, so that its first click needs no round trip, and for a Grafana tab that appeared. Only
+ * when signed in and with no retry already scheduled for it, so a failing server is not asked again
+ * on every popup redraw or tab event.
+ */
+export function freshen(instanceId: string | undefined, deps: WorkerDeps = systemDeps): Promise<void> {
+  return exclusive(async () => {
+    const state = await loadWorkerState(deps);
+    const { config, account, options } = state;
+    if (!config || account?.status !== 'signed-in') return;
+    const instance = pickInstance(config, options, instanceId);
+    if (!instance || !(instance.id in account.roles)) return;
+    const cached = await cachedToken(instance.id);
+    if (cached && isFresh(cached, refreshPolicy(options), deps.clock.now())) return;
+    if ((await store.load(store.failuresKey(refreshAlarm(instance.id)))) !== undefined) return;
+    const outcome = await fetchToken(state, instance, deps.clock);
+    // A session gone is left for the click to find: its session_required opens the sign-in and then
+    // does what was asked (finish-sign-in.ts), which a popup already showing "signed out" could not.
+    if (outcome.kind === 'signed-out') return;
+    await settle(account, [[instance.id, outcome]]);
   });
 }
 
@@ -123,12 +151,18 @@ async function sync(state: WorkerState, deps: WorkerDeps): Promise<{ state: Work
       if (!allowed.some((i) => i.id === id)) await dropInstance(id);
     }
     const policy = refreshPolicy(options);
+    const inUse = await instancesInUse(allowed, deps.clock.now());
     const fetched = await Promise.all(
       allowed.map(async (instance): Promise<[string, FetchOutcome] | undefined> => {
         const current = tokens.get(instance.id);
         if (current && isFresh(current, policy, deps.clock.now())) {
           // Still good: make sure its rule and alarm exist (they may predate a permission grant).
           await installToken(instance, current, policy);
+          return undefined;
+        }
+        // Not in use: fetched on demand (a click, the popup opening, a tab appearing).
+        if (!inUse.has(instance.id)) {
+          await letLapse(instance.id, deps.clock);
           return undefined;
         }
         return [instance.id, await fetchToken(next, instance, deps.clock)];

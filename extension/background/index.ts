@@ -5,10 +5,11 @@ import browser, { type Alarms, type Menus, type Runtime, type Storage, type Tabs
 import { testBuild } from '../shared/build-config';
 import { isMessage, isOwnPage, type Handlers, type Message } from '../shared/messages';
 import { affectsOptions } from '../shared/options';
-import { syncAccount } from './account-sync';
+import { freshen, syncAccount } from './account-sync';
 import { updateBadge } from './badge';
 import { createMenus, menuTarget } from './context-menu';
 import { dispatchAlarm } from './dispatch-alarm';
+import { onGrafanaTabUpdated } from './grafana-tabs';
 import { openGrafana } from './open-grafana';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
@@ -22,7 +23,11 @@ function run(label: string, task: Promise<unknown>): void {
 }
 
 const handlers: Handlers = {
-  getState: () => popupState(),
+  getState: () => {
+    // The popup opened (or redraws): have the default instance's token ready for its first click.
+    run('popup warm-up', freshen(undefined));
+    return popupState();
+  },
   refresh: async () => {
     await syncAccount();
     return popupState();
@@ -74,6 +79,7 @@ browser.commands.onCommand.addListener((command: string) => {
 
 browser.tabs.onUpdated.addListener((tabId: number, changeInfo: Tabs.OnUpdatedChangeInfoType, tab: Tabs.Tab) => {
   run('tab watch', onServerTabUpdated(changeInfo, tab).then(() => (changeInfo.status === 'complete' ? finishPendingOpen(tabId) : undefined)));
+  run('grafana tab', onGrafanaTabUpdated(changeInfo, tab));
 });
 
 browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageChange>, areaName: string) => {

@@ -6,6 +6,7 @@ import { hasOrigins } from '../shared/permissions';
 import { tokenForOpening } from './account-sync';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { instanceUrl, withAuthToken } from './grafana-url';
+import { noteOpening } from './in-use';
 import { openSignIn } from './server-sign-in';
 
 export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = systemDeps): Promise<OpenResult> {
@@ -28,6 +29,8 @@ export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = sy
       message: `Tokens are kept out of URLs, so ${instance.name} needs access to ${new URL(instance.url).host}: allow it in Options, or turn that option off.`,
     };
   }
+  // Before the tab exists: a refresh due meanwhile sees the instance in use even if the tab's URL is hidden.
+  await noteOpening(instance.id, deps.clock.now());
   await browser.tabs.create({ url: options.keepTokensOutOfUrls ? url : withAuthToken(url, record.token) });
   return { ok: true, instanceId: instance.id };
 }

@@ -44,6 +44,8 @@ interface Schema {
   pendingOpen: PendingOpen;
   [token: `token:${string}`]: TokenRecord;
   [failures: `failures:${string}`]: number;
+  /** When Grafana was last opened through the extension, per instance (local clock, ms). */
+  [opened: `opened:${string}`]: number;
 }
 type Key = keyof Schema & string;
 
@@ -64,6 +66,7 @@ export async function remove(keys: Key[]): Promise<void> {
 
 export const tokenKey = (instanceId: string) => `token:${instanceId}` as const;
 export const failuresKey = (alarmName: string) => `failures:${alarmName}` as const;
+export const openedKey = (instanceId: string) => `opened:${instanceId}` as const;
 
 export async function saveToken(instanceId: string, record: TokenRecord): Promise<void> {
   await area().set({ [tokenKey(instanceId)]: record });
@@ -71,6 +74,10 @@ export async function saveToken(instanceId: string, record: TokenRecord): Promis
 
 export async function saveFailures(alarmName: string, failures: number): Promise<void> {
   await area().set({ [failuresKey(alarmName)]: failures });
+}
+
+export async function saveOpened(instanceId: string, at: number): Promise<void> {
+  await area().set({ [openedKey(instanceId)]: at });
 }
 
 /** Every stored token, by instance id. */
@@ -83,8 +90,8 @@ export async function loadTokens(): Promise<Map<string, TokenRecord>> {
   return tokens;
 }
 
-/** Keys of everything tied to a signed-in user: tokens and retry counters. */
+/** Keys of everything tied to a signed-in user: tokens, retry counters and recent openings. */
 export async function userKeys(): Promise<Key[]> {
   const all = await area().get();
-  return Object.keys(all).filter((k): k is Key => k.startsWith('token:') || k.startsWith('failures:'));
+  return Object.keys(all).filter((k): k is Key => k.startsWith('token:') || k.startsWith('failures:') || k.startsWith('opened:'));
 }

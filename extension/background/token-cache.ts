@@ -7,7 +7,7 @@ import { ServerError } from '../shared/server-api';
 import { refreshAlarm } from './alarms';
 import type { Clock } from './worker-deps';
 import { removeHeaderRules, setHeaderRules } from './header-rules';
-import { isExpired, refreshAt, type RefreshPolicy } from './refresh-schedule';
+import { expiresAt, isExpired, refreshAt, type RefreshPolicy } from './refresh-schedule';
 import { retryLater, succeeded } from './retry';
 import * as store from './store';
 import type { Problem, TokenRecord } from './store';
@@ -59,6 +59,19 @@ export async function fetchToken(state: WorkerState, instance: PublicInstance, c
 export async function installToken(instance: PublicInstance, record: TokenRecord, policy: RefreshPolicy): Promise<void> {
   await setHeaderRules(instance, record.token);
   await browser.alarms.create(refreshAlarm(instance.id), { when: refreshAt(record, policy) });
+}
+
+/**
+ * An instance not in use gets no new token. Its current one stays while valid (a click may still use
+ * it), and so does its rule; the alarm comes back at the expiry, when both go unless a tab appeared.
+ */
+export async function letLapse(instanceId: string, clock: Clock): Promise<void> {
+  const current = await cachedToken(instanceId);
+  if (current && !isExpired(current, clock.now())) {
+    await Promise.all([store.remove([store.failuresKey(refreshAlarm(instanceId))]), browser.alarms.create(refreshAlarm(instanceId), { when: expiresAt(current) })]);
+  } else {
+    await dropInstance(instanceId);
+  }
 }
 
 async function dropToken(instanceId: string): Promise<void> {

@@ -14,4 +14,10 @@ export const buildConfig = {
    * may use shorter ones, so retries and refreshes can be observed in seconds.
    */
   minAlarmSeconds: testBuild ? 1 : 30,
+  /**
+   * How long an opening keeps an instance's token refreshed after its tab is gone (or when its URL is
+   * hidden from the worker): a few minutes in production, seconds in the browser tests' build, so
+   * that "no tab, no refresh" can be observed there.
+   */
+  recentOpeningSeconds: testBuild ? 5 : 300,
 };

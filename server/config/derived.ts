@@ -9,6 +9,8 @@ export interface Derived {
   https: boolean;
   /** Where Grafana fetches the public keys (jwk_set_url). */
   jwksUrl: string;
+  /** metricsAddress split, or undefined when /metrics is served by the main listener. */
+  metricsListen: { host: string; port: number } | undefined;
   cookies: {
     session: string;
     /** The pre-sign-in CSRF cookie of the login form. */
@@ -25,6 +27,14 @@ export function derive(settings: Settings): Derived {
     origin: url.origin,
     https,
     jwksUrl: `${settings.publicUrl}${apiPaths.jwks}`,
+    metricsListen: listenAddress(settings.metricsAddress),
     cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf') },
   };
+}
+
+/** `host:port` or `[v6]:port` → parts; '' → undefined. The settings table checked the shape. */
+function listenAddress(address: string): { host: string; port: number } | undefined {
+  if (address === '') return undefined;
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
 }

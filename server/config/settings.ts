@@ -149,6 +149,26 @@ export const SETTINGS = {
     }),
     default: false,
   }),
+  logFormat: field({
+    doc: 'the operational log: `json` (one object a line, for a log collector) or `text` (for a terminal)',
+    env: 'GRAFANA_SSO_LOG_FORMAT',
+    parse: oneOf(['json', 'text'] as const, 'must be json or text'),
+    default: (e) => (e.text('publicUrl').startsWith('https:') ? 'json' : 'text'),
+    defaultDoc: '`json` when publicUrl is https, else `text`',
+  }),
+  metricsAddress: field({
+    doc: 'where Prometheus scrapes `/metrics`: empty for the main listener, or its own `host:port` (then not on the main one)',
+    env: 'GRAFANA_SSO_METRICS_ADDRESS',
+    parse: text({ allowEmpty: true, pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, rule: 'must be empty or host:port, e.g. 127.0.0.1:9464' }),
+    default: '',
+    defaultDoc: 'empty (main listener)',
+  }),
+  shutdownGraceSeconds: field({
+    doc: 'on SIGTERM, requests in flight get this long to finish before their connections are closed',
+    env: 'GRAFANA_SSO_SHUTDOWN_GRACE_SECONDS',
+    parse: int(0, 600),
+    default: 10,
+  }),
   instances: field({
     doc: 'the Grafana instances (each entry below)',
     env: 'GRAFANA_SSO_INSTANCES',

@@ -51,6 +51,7 @@ export const errorCatalogue = {
   oidc_account_disabled: { status: 403, message: 'Your account is disabled here.' },
   oidc_refresh_refused: { status: 401, message: 'The identity provider no longer confirms your sign-in.' },
   local_accounts_off: { status: 403, message: "Password sign-in is switched off here. Sign in with your organisation's identity provider." },
+  server_unavailable: { status: 503, message: 'The server is not ready to serve requests' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 type Catalogue = typeof errorCatalogue;

@@ -173,6 +173,11 @@ export class SqlStore implements Store {
     return this.db.run('DELETE FROM sessions WHERE last_seen_at < ? OR expires_at <= ?', [idleBefore, now]);
   }
 
+  async countSessions(idleBefore: number, now: number): Promise<number> {
+    const [row] = await this.db.all<{ n: number }>('SELECT count(*) AS n FROM sessions WHERE last_seen_at >= ? AND expires_at > ?', [idleBefore, now]);
+    return Number(row!.n);
+  }
+
   async insertKey(k: StoredKey): Promise<void> {
     await this.db.run('INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       k.kid,

@@ -130,6 +130,8 @@ export interface Store {
   deleteSession(idHash: string): Promise<void>;
   deleteUserSessions(userId: string): Promise<number>;
   deleteExpiredSessions(idleBefore: number, now: number): Promise<number>;
+  /** Sessions still live (the complement of deleteExpiredSessions), for the active-sessions metric. */
+  countSessions(idleBefore: number, now: number): Promise<number>;
 
   insertKey(key: StoredKey): Promise<void>;
   listKeys(): Promise<StoredKey[]>;

@@ -85,11 +85,21 @@ if (wanted('token')) {
 }
 
 if (wanted('session')) {
-  step('staying signed in: 8-hour session on a fake clock (child process)');
   const script = fileURLToPath(new URL('./staying-signed-in/simulate.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', env: { ...process.env, BENCH_SESSION_HOURS: quick ? '1' : '8' } });
-  if (r.status !== 0) throw new Error(`session simulation failed:\n${r.stdout}\n${r.stderr}`);
-  results.session = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as SessionResult;
+  const hours = quick ? '1' : '8';
+  // What a browser costs the token server: one open tab (also the "rejected" check), no tab, three instances.
+  const scenarios = [
+    { instances: '1', tab: 'open' },
+    { instances: '1', tab: 'none' },
+    { instances: '3', tab: 'open' },
+  ];
+  results.sessions = scenarios.map(({ instances, tab }) => {
+    step(`staying signed in: ${hours}-hour session on a fake clock, ${instances} instance(s), Grafana tab ${tab} (child process)`);
+    const env = { ...process.env, BENCH_SESSION_HOURS: hours, BENCH_SESSION_INSTANCES: instances, BENCH_SESSION_TAB: tab };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(`session simulation failed:\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as SessionResult;
+  });
 }
 
 if (wanted('click')) {

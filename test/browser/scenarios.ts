@@ -62,6 +62,12 @@ function sharedSteps(s: Scenario): void {
     return { status, login: await page.text('#login'), role: await page.text('#role') };
   }
 
+  /** The test build counts an opening through the extension as "in use" for 5 s (production: 5 min). */
+  async function openingTooOld(): Promise<void> {
+    const opened = await inExtension(async () => (await chrome.storage.session.get('opened:grafana'))['opened:grafana'] as number | undefined, null);
+    await waitFor(async () => Date.now() > (opened ?? 0) + 5_000, 10_000, 'the last opening to be older than 5 s');
+  }
+
   /** API calls the stand-in answered for `path` since `since` (an index into grafana.requests). */
   const apiCalls = (since: number, path: string) => s.grafana.requests.slice(since).filter((r) => r.path === path);
 
@@ -133,7 +139,11 @@ function sharedSteps(s: Scenario): void {
     await tab.close();
   });
 
-  it('refreshes the token with an alarm before it expires, and replaces the header rule', async () => {
+  it('refreshes the token with an alarm before it expires while a Grafana tab is open, and replaces the header rule', async () => {
+    // Only instances in use are refreshed: a Grafana tab stays open throughout, and the last opening
+    // is too old to count, so the worker must see the tab itself.
+    const grafanaTab = await s.browser.newPage(`${s.grafana.url}/`);
+    await openingTooOld();
     const first = (await storedToken())!;
     const alarm = await refreshAlarm();
     // Default policy: max(60 s, 20 % of 300 s) before expiry, counted from the local receipt time.
@@ -158,6 +168,17 @@ function sharedSteps(s: Scenario): void {
 
     await setOptions(null);
     await waitFor(async () => (await refreshAlarm())?.scheduledTime === second.receivedAt + 240_000, 5000, 'default schedule');
+    await grafanaTab.close();
+  });
+
+  it('with no Grafana tab open, a due refresh asks for no token: the token and its rule stay until they expire', async () => {
+    const current = (await storedToken())!;
+    await openingTooOld();
+    await inExtension(() => chrome.alarms.create('refresh:grafana', { when: Date.now() }), null);
+    const expiry = current.receivedAt + current.expiresIn * 1000;
+    await waitFor(async () => (await refreshAlarm())?.scheduledTime === expiry, 10_000, 'the alarm moved to the expiry');
+    expect(await storedToken()).toEqual(current);
+    expect(await headerRuleValues()).toEqual([current.token, current.token]);
   });
 
   it('header scope: another site\'s fetch, <img>, iframe and form POST get no token; its link (GET) and the extension do', async () => {

@@ -116,7 +116,7 @@ describe('two token servers on one PostgreSQL', () => {
     await verifiesAgainst(fromB, a.url);
   }, 30_000);
 
-  it('PostgreSQL restarting under load: 503 store_unavailable meanwhile, /healthz says why, then both recover', async () => {
+  it('PostgreSQL restarting under load: 503 store_unavailable meanwhile, /readyz says why (/healthz: the process lives), then both recover', async () => {
     const cookie = await signInWithForm(lb.url, 'bob', password);
     const statuses = new Map<number, number>();
     const codes = new Set<string>();
@@ -134,9 +134,10 @@ describe('two token servers on one PostgreSQL', () => {
     await pgc.stop();
     await expect.poll(() => statuses.get(503) ?? 0, { timeout: 10_000 }).toBeGreaterThan(5);
     for (const server of [a, b]) {
-      const health = await fetch(`${server.url}/healthz`);
-      expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ status: 'unavailable', code: 'store_unavailable', reason: expect.stringMatching(/PostgreSQL/) });
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ code: 'server_unavailable', checks: { store: 'failed' }, reason: expect.stringMatching(/PostgreSQL/) });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     }
     await pgc.start();
     const okBefore = statuses.get(200) ?? 0;
@@ -145,7 +146,7 @@ describe('two token servers on one PostgreSQL', () => {
     await load;
     expect([...statuses.keys()].sort()).toEqual([200, 503]);
     expect([...codes]).toEqual(['store_unavailable']);
-    for (const server of [a, b]) expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    for (const server of [a, b]) expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect(a.child.exitCode ?? b.child.exitCode).toBeNull();
   }, 40_000);
 

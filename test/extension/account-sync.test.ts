@@ -2,7 +2,7 @@ import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it, vi } from 'vitest';
 import { ruleIds } from '../../extension/background/header-rules';
 import { instances, serverUrl, sessionRules } from './fakes';
-import { advance, alarmTime, session, setUp, t0, until } from './harness';
+import { advance, alarmTime, openTabs, session, setUp, t0, until } from './harness';
 
 
 const headerValue = (instanceId: string) =>
@@ -11,8 +11,9 @@ const badgeText = () => fakeBrowser.action.getBadgeText({});
 const fire = (name: string) => fakeBrowser.alarms.onAlarm.trigger({ name, scheduledTime: Date.now() } as never);
 
 describe('sync after sign-in', () => {
-  it('fetches one token per instance the user may open and keeps it in storage.session only', async () => {
+  it('fetches one token per instance in use (here: a tab open on each) and keeps it in storage.session only', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
 
     const stored = await session();
@@ -34,6 +35,7 @@ describe('sync after sign-in', () => {
 
   it('sends the custom request header and the cookies on every call', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     for (const headers of server.state.headers) expect(headers['X-Grafana-SSO']).toBe('1');
     for (const [, init] of server.fetch.mock.calls) expect(init?.credentials).toBe('include');
@@ -41,6 +43,7 @@ describe('sync after sign-in', () => {
 
   it('installs the header rules and schedules the refresh from receipt time + expiresIn', async () => {
     const { sync } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     expect(headerValue('main')).toBe('jwt-1');
     expect(headerValue('ops')).toBe('jwt-2');
@@ -51,6 +54,7 @@ describe('sync after sign-in', () => {
 
   it('a second sync reuses fresh tokens instead of fetching new ones', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     await sync.syncAccount();
     expect(server.state.issued).toBe(2);
@@ -61,6 +65,7 @@ describe('sync after sign-in', () => {
 describe('refresh alarm', () => {
   it('replaces token and rule before expiry and schedules the next refresh', async () => {
     const { sync } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     advance(240_000);
     await fire('refresh:main');
@@ -72,6 +77,7 @@ describe('refresh alarm', () => {
 
   it('honours the configured margin (short-lived tokens in tests, policies in production)', async () => {
     const { sync, server } = await setUp({ refreshMinMarginSeconds: 2, refreshMarginRatio: 0.2 });
+    await openTabs(); // both instances in use
     server.state.lifetime = 60;
     await sync.syncAccount();
     expect(await alarmTime('refresh:main')).toBe(t0 + 48_000);
@@ -79,6 +85,7 @@ describe('refresh alarm', () => {
 
   it('backs off while the server is unreachable, keeps the valid token, then drops it at expiry', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     vi.spyOn(Math, 'random').mockReturnValue(0); // no jitter
     await sync.syncAccount();
     server.state.reachable = false;
@@ -112,6 +119,7 @@ describe('refresh alarm', () => {
 
   it('drops every token, rule and alarm when the server says the session is gone', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     server.state.signedIn = false;
     advance(240_000);
@@ -126,6 +134,7 @@ describe('refresh alarm', () => {
 
   it('drops only the instance the user lost access to', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     delete server.state.roles.ops;
     advance(240_000);
@@ -138,6 +147,7 @@ describe('refresh alarm', () => {
 
   it('after a browser restart (storage.session empty) an old alarm triggers a full sync', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await fakeBrowser.storage.session.clear();
     await sync.refreshInstance('main');
     expect(server.state.calls.slice(0, 2)).toEqual(['GET /api/config', 'GET /api/session']);
@@ -148,6 +158,7 @@ describe('refresh alarm', () => {
 describe('configuration changes', () => {
   it('forgets everything of the previous server when the server URL changes', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await sync.syncAccount();
     server.state.reachable = false;
     await fakeBrowser.storage.local.set({ options: { serverUrl: 'http://127.0.0.1:7999' } });
@@ -157,6 +168,7 @@ describe('configuration changes', () => {
 
   it('is unconfigured without a server URL', async () => {
     const { sync } = await setUp();
+    await openTabs(); // both instances in use
     await fakeBrowser.storage.local.set({ options: {} });
     await sync.syncAccount();
     expect((await session()).account).toEqual({ status: 'unconfigured' });
@@ -165,6 +177,7 @@ describe('configuration changes', () => {
 
   it('uses the administrator-pushed server over the user one', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     await fakeBrowser.storage.local.set({ options: { serverUrl: 'http://127.0.0.1:1' } });
     await fakeBrowser.storage.managed.set({ serverUrl });
     await sync.syncAccount();
@@ -176,6 +189,7 @@ describe('configuration changes', () => {
 describe('results and roles', () => {
   it('writes the roles once after the fan-out, so one token answer cannot overwrite another', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     // The session still lists both instances, but by now the token endpoint grants Admin on main and nothing on ops.
     server.state.sessionRoles = { main: 'Editor', ops: 'Viewer' };
     server.state.roles = { main: 'Admin' };
@@ -189,6 +203,7 @@ describe('results and roles', () => {
 
   it('runs on the clock and network it is given, not the global ones', async () => {
     const { sync, server } = await setUp();
+    await openTabs(); // both instances in use
     const at = t0 + 3_600_000;
     await sync.syncAccount({ clock: { now: () => at }, fetch: server.fetch });
     expect((await session())['token:main']).toMatchObject({ receivedAt: at });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAlarm, refreshAlarm, syncAlarm } from '../../extension/background/alarms';
-import { setUp } from './harness';
+import { openTabs, setUp } from './harness';
 
 describe('alarm names', () => {
   it('name a sync and one refresh per instance, and nothing else', () => {
@@ -14,6 +14,7 @@ describe('alarm names', () => {
 describe('dispatchAlarm', () => {
   it('refreshes the named instance only', async () => {
     const { sync, server } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     const { dispatchAlarm } = await import('../../extension/background/dispatch-alarm');
     await dispatchAlarm(refreshAlarm('ops'));

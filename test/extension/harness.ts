@@ -2,7 +2,7 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { vi } from 'vitest';
 import type { Runtime } from 'webextension-polyfill';
-import { fakeTokenServer, serverUrl } from './fakes';
+import { fakeTokenServer, instances, serverUrl } from './fakes';
 
 export const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -10,6 +10,7 @@ type Worker = typeof import('../../extension/background/index');
 
 /** Configures the server URL, stubs fetch with a fake token server, and starts the worker. */
 export async function setUp(options: Record<string, unknown> = {}) {
+  userTabs.clear();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(t0);
   const server = fakeTokenServer();
@@ -62,9 +63,36 @@ export async function alarmTime(name: string): Promise<number | undefined> {
   return (await fakeBrowser.alarms.get(name))?.scheduledTime;
 }
 
+/** Tabs the user opened without the extension (openTab), left out of openedUrls. */
+const userTabs = new Set<number>();
+
+/** The tabs the extension opened. */
 export async function openedUrls(): Promise<string[]> {
-  return (await fakeBrowser.tabs.query({})).map((t) => t.url ?? '').filter((u) => u !== '' && u !== 'about:blank');
+  return (await fakeBrowser.tabs.query({}))
+    .filter((t) => !userTabs.has(t.id!))
+    .map((t) => t.url ?? '')
+    .filter((u) => u !== '' && u !== 'about:blank');
 }
+
+/** The user has a Grafana tab open on `path` of an instance (a bookmark, say): returns the tab id. */
+export async function openTab(instanceId: string, path = 'd/abc'): Promise<number> {
+  const instance = instances.find((i) => i.id === instanceId)!;
+  const base = instance.url.endsWith('/') ? instance.url : `${instance.url}/`;
+  const tab = await fakeBrowser.tabs.create({ url: `${base}${path}` });
+  userTabs.add(tab.id!);
+  return tab.id!;
+}
+
+/**
+ * The user leaves a Grafana tab. (The fake's tabs.remove looks the window up by the tab's id and
+ * fails, so the tab goes to about:blank instead: for the worker, the same "no Grafana tab here".)
+ */
+export async function closeTab(tabId: number): Promise<void> {
+  await fakeBrowser.tabs.update(tabId, { url: 'about:blank' });
+}
+
+/** A tab open on each instance of the fake server. */
+export const openTabs = () => Promise.all(instances.map((i) => openTab(i.id)));
 
 export const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
 

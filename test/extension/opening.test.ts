@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { menuItemId, menuTarget } from '../../extension/background/context-menu';
 import type { OpenResult, PopupState } from '../../extension/shared/messages';
 import { instances, serverUrl } from './fakes';
-import { advance, openedUrls, popupSender, restartWorker, sendAs, setUp, until } from './harness';
+import { advance, openedUrls, openTab, openTabs, popupSender, restartWorker, sendAs, setUp, until } from './harness';
 
 
 const grafana = 'http://127.0.0.1:3000';
@@ -11,6 +11,7 @@ const grafana = 'http://127.0.0.1:3000';
 describe('opening Grafana', () => {
   it('uses the cached token without a network round trip when it is fresh', async () => {
     const { sync, server } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     const calls = server.state.calls.length;
     const result = (await sendAs(popupSender(), { type: 'open' })) as OpenResult;
@@ -21,6 +22,7 @@ describe('opening Grafana', () => {
 
   it('fetches a new token first when the cached one is due for refresh', async () => {
     const { sync, server } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     advance(250_000);
     await sendAs(popupSender(), { type: 'open', instanceId: 'ops', path: '/d/abc?orgId=1' });
@@ -30,6 +32,7 @@ describe('opening Grafana', () => {
 
   it('falls back to the still-valid cached token while the server is unreachable', async () => {
     const { sync, server } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     advance(250_000);
     server.state.reachable = false;
@@ -39,6 +42,7 @@ describe('opening Grafana', () => {
 
   it('keeps the token out of the URL when the user asked for it', async () => {
     const { sync } = await setUp({ keepTokensOutOfUrls: true });
+    await openTabs();
     await sync.syncAccount();
     await sendAs(popupSender(), { type: 'open', path: '/explore' });
     expect(await openedUrls()).toEqual([`${grafana}/explore`]);
@@ -64,6 +68,7 @@ describe('opening Grafana', () => {
 
   it('opens the option-chosen default instance', async () => {
     const { sync } = await setUp({ defaultInstance: 'ops' });
+    await openTabs();
     await sync.syncAccount();
     await sendAs(popupSender(), { type: 'open' });
     expect(await openedUrls()).toEqual(['https://ops.example.com/grafana/?auth_token=jwt-2']);
@@ -87,6 +92,7 @@ describe('opening Grafana', () => {
 
   it('still serves the popup after the worker was stopped', async () => {
     const { sync, server } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     const calls = server.state.calls.length;
     await restartWorker();
@@ -100,6 +106,7 @@ describe('opening Grafana', () => {
 
   it('opens the default instance from the keyboard shortcut', async () => {
     const { sync } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     const commands = (fakeBrowser as unknown as { commands: { onCommand: { trigger(c: string): Promise<unknown> } } }).commands;
     await commands.onCommand.trigger('open-grafana');
@@ -142,6 +149,7 @@ describe('context menu', () => {
 
   it('dispatches clicks to a signed-in tab', async () => {
     const { sync } = await setUp();
+    await openTabs();
     await sync.syncAccount();
     const menus = (fakeBrowser as unknown as { contextMenus: { onClicked: { trigger(info: unknown, tab?: unknown): Promise<unknown> } } }).contextMenus;
     await menus.onClicked.trigger({ menuItemId, linkUrl: `${grafana}/d/abc?orgId=1`, pageUrl: 'https://wiki.example/', editable: false });
@@ -162,8 +170,9 @@ describe('sign-in', () => {
     expect(await openedUrls()).toEqual([`${serverUrl}/login?return_to=%2F`]);
   });
 
-  it('notices a completed sign-in on the server tab and fetches tokens', async () => {
+  it('notices a completed sign-in on the server tab and fetches the tokens of instances in use', async () => {
     const { sync, server } = await setUp();
+    await openTab('main');
     server.state.signedIn = false;
     await sync.syncAccount();
     server.state.signedIn = true;

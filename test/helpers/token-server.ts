@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestHandler } from 'express';
@@ -8,6 +8,7 @@ import { createApp, type TokenServer } from '../../server/app.ts';
 import { OffsetClock, type Clock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
+import { createLogger } from '../../server/log.ts';
 import { hashPassword } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/contract/index.ts';
 import { openStore } from '../../server/store/open.ts';
@@ -50,6 +51,8 @@ export interface RunningTokenServer {
   /** Folder of the SQLite file and audit log; removed by close(). */
   dir: string;
   auditLogPath: string;
+  /** The server's operational log (JSON lines), written synchronously so tests can read it at once. */
+  logPath: string;
   addUser(user: TestUser): Promise<User>;
   /** Signs in through the real login form; returns the Cookie header value of the session. */
   signIn(login: string, password: string): Promise<string>;
@@ -82,7 +85,9 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   // SQLite in the folder, or PostgreSQL when the settings give a databaseUrl.
   const store = await openStore(config);
   const clock = options.clock ?? new OffsetClock();
-  const server = await createApp({ config, store, clock, log: options.log ?? (() => {}), extraRoutes: options.extraRoutes });
+  const logPath = join(dir, 'server.log');
+  const logger = createLogger('json', { write: (line) => appendFileSync(logPath, line) });
+  const server = await createApp({ config, store, clock, logger, ...(options.log ? { log: options.log } : {}), extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {
@@ -111,6 +116,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
     listener: http,
     dir,
     auditLogPath,
+    logPath,
     addUser,
     signIn: (login, password) => signInWithForm(url, login, password),
     grafanaIni: (instanceId = config.defaultInstance) => {

@@ -5,7 +5,14 @@ import type { Config } from './config.ts';
 import type { Context } from './context.ts';
 import { jsonPathPrefixes, type FixedMessageCode } from './contract/index.ts';
 import { HttpError } from './errors.ts';
+import type { HashQueueLimits } from './hash-queue.ts';
+import { LoginCsrf } from './csrf.ts';
+import { DeviceCookies } from './device-cookie.ts';
+import { keySealerFor } from './key-encryption.ts';
 import { KeyManager, keySchedule } from './keys.ts';
+import { ServerSecret } from './server-secret.ts';
+import { DEFAULT_HASH_QUEUE, PasswordSignIn } from './password-sign-in.ts';
+import { RECOMMENDED_COST, type ScryptCost } from './passwords.ts';
 import { createLogger, requestLog, type Logger } from './log.ts';
 import { Metrics, measuredStore } from './metrics.ts';
 import { ProviderRegistry } from './oidc/providers.ts';
@@ -15,6 +22,7 @@ import { Sessions } from './sessions.ts';
 import { StoreUnavailableError } from './store/driver.ts';
 import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
+import { ThrottleEvents } from './throttle-events.ts';
 import { apiRoutes } from './routes/api.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
@@ -26,6 +34,8 @@ import { STYLE, messagePage } from './views/pages.ts';
 export interface TokenServer {
   app: Express;
   ctx: Context;
+  /** One run of what the timer does every minute (tests call it after moving the clock). */
+  maintain(): Promise<void>;
   metrics: Metrics;
   /** Set `draining` when shutdown begins: /readyz answers 503 and connections are not kept alive. */
   readiness: Readiness;
@@ -43,6 +53,9 @@ export interface AppDeps {
   log?: (message: string) => void;
   /** Run key and session maintenance every minute (default true). */
   timers?: boolean;
+  /** scrypt cost of new and re-hashed passwords (default RECOMMENDED_COST); tests and benchmarks lower it. */
+  passwordCost?: ScryptCost;
+  hashQueue?: HashQueueLimits;
   /**
    * Routes mounted after the app's own and before its 404 handler, so their requests pass every
    * middleware a real request passes (the benchmark's reference route uses this).
@@ -63,8 +76,27 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   const readiness: Readiness = { draining: false };
   const audit = new AuditLog(store, clock, config.auditLog);
   audit.observe((event) => metrics.observeAudit(event));
-  const keys = new KeyManager(store, clock, schedule, audit);
+  const sealer = keySealerFor(config);
+  const keys = new KeyManager(store, clock, schedule, audit, sealer);
   const instances = new Map(config.instances.map((i) => [i.id, i]));
+  const throttle = new SignInThrottle(store, clock, {
+    maxPerAccount: config.signInMaxFailuresPerAccount,
+    maxPerIp: config.signInMaxFailuresPerIp,
+    windowMs: config.signInFailureWindowMinutes * 60_000,
+  });
+  const secret = await ServerSecret.load(store, sealer);
+  // Refused sign-ins coalesce per key over a minute: a client repeating one cannot flood the audit trail.
+  const throttleEvents = new ThrottleEvents(audit, clock, 60_000);
+  const passwordSignIn = PasswordSignIn.create({
+    store,
+    secret,
+    clock,
+    audit,
+    throttle,
+    throttleEvents,
+    cost: deps.passwordCost ?? RECOMMENDED_COST,
+    queue: deps.hashQueue ?? DEFAULT_HASH_QUEUE,
+  });
   const providers = new ProviderRegistry(config.providers, log, { retry: deps.timers !== false });
   const providerSessions = new ProviderSessions(store, config.providers);
   const ctx: Context = {
@@ -81,11 +113,10 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionAbsoluteHours * 3600_000,
     }),
-    throttle: new SignInThrottle(store, clock, {
-      maxPerAccount: config.signInMaxFailuresPerAccount,
-      maxPerIp: config.signInMaxFailuresPerIp,
-      windowMs: config.signInFailureWindowMinutes * 60_000,
-    }),
+    throttle,
+    passwordSignIn,
+    loginCsrf: new LoginCsrf(secret, clock, { name: config.derived.cookies.loginCsrf, secure: config.derived.https }),
+    devices: new DeviceCookies(secret, { name: config.derived.cookies.device, secure: config.derived.https }),
     providers,
     providerSessions,
     instance: (id) => instances.get(id),
@@ -102,7 +133,10 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
     });
     ctx.sessions.guard = (session, user) => refresh.check(session, user);
   }
+  await keys.sealStoredKeys();
   await keys.maintain();
+  // After a crash: the audit file catches up with the database before anything else is recorded.
+  await audit.copy();
   // A provider that answers wrongly is a configuration error; one that does not answer is retried.
   await providers.start();
 
@@ -138,25 +172,33 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use((req, _res, next) => next(new HttpError('not_found', { method: req.method, path: req.path })));
   app.use(errorHandler(log));
 
+  const maintain = async () => {
+    const now = clock.now();
+    await Promise.all([
+      keys.maintain(),
+      store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now),
+      throttleEvents.flush(),
+      store.pruneAudit(now - config.auditRetentionDays * 86_400_000),
+    ]);
+    // Last: picks up the events just recorded, and any the CLI recorded.
+    await audit.copy();
+  };
   let timer: NodeJS.Timeout | undefined;
   if (deps.timers !== false) {
-    timer = setInterval(() => {
-      const now = clock.now();
-      Promise.all([keys.maintain(), store.deleteExpiredSessions(now - config.sessionIdleMinutes * 60_000, now)]).catch((e: unknown) =>
-        log(`maintenance failed: ${(e as Error).message}`),
-      );
-    }, 60_000);
+    timer = setInterval(() => maintain().catch((e: unknown) => log(`maintenance failed: ${(e as Error).message}`)), 60_000);
     timer.unref();
   }
 
   return {
     app,
     ctx,
+    maintain,
     metrics,
     readiness,
     close: async () => {
       clearInterval(timer);
       providers.close();
+      await throttleEvents.flush(true);
       await audit.close();
     },
   };
@@ -171,8 +213,9 @@ function securityHeaders(config: Config): RequestHandler {
       'Content-Security-Policy': csp,
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',
-      // Pages never leak their URL to Grafana or anywhere else.
-      'Referrer-Policy': 'no-referrer',
+      // Pages never leak their URL to Grafana or anywhere else; same-origin rather than no-referrer,
+      // with which browsers send `Origin: null` on the pages' own form posts.
+      'Referrer-Policy': 'same-origin',
       'Cross-Origin-Opener-Policy': 'same-origin',
     });
     if (config.derived.https) res.set('Strict-Transport-Security', 'max-age=31536000');

@@ -123,7 +123,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       store: async () => {
         if (!opened) {
           const store = await openStore(config);
-          opened = { store, audit: new AuditLog(store, systemClock, config.auditLog === '-' ? '' : config.auditLog) };
+          // The database only: the running server copies these events into its audit file (audit.ts).
+          opened = { store, audit: new AuditLog(store, systemClock, '') };
         }
         return opened;
       },

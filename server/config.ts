@@ -82,6 +82,16 @@ export function developmentWarnings(config: Config): string[] {
       `publicUrl ${config.publicUrl} is plain http: session cookies are not Secure and Grafana accepts an http JWKS only with app_mode = development. Set GRAFANA_SSO_PUBLIC_URL to the https URL users reach.`,
     );
   }
+  if (config.derived.https && !config.keyEncryptionKey && !config.keyEncryptionKeyFile) {
+    warnings.push(
+      'no key-encryption key is set: private signing keys are stored unencrypted in the database, so a copy or backup of it can forge tokens. Set GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE (README "Keys at rest").',
+    );
+  }
+  if (config.derived.https && config.extensionIds.length === 0) {
+    warnings.push(
+      'extensionIds is empty: any browser extension the user installs may call the token API with their session. Set GRAFANA_SSO_EXTENSION_IDS to your extension\'s id (README "Configuring the token server").',
+    );
+  }
   for (const inst of config.instances) {
     if (new URL(inst.url).protocol !== 'https:') warnings.push(`instance "${inst.id}" is plain http (${inst.url}): tokens in its URLs and headers travel unencrypted.`);
   }

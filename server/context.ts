@@ -1,7 +1,10 @@
 import type { AuditLog } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Config, InstanceConfig } from './config.ts';
+import type { LoginCsrf } from './csrf.ts';
+import type { DeviceCookies } from './device-cookie.ts';
 import type { KeyManager } from './keys.ts';
+import type { PasswordSignIn } from './password-sign-in.ts';
 import type { Metrics } from './metrics.ts';
 import type { ProviderRegistry } from './oidc/providers.ts';
 import type { ProviderSessions } from './oidc/provider-sessions.ts';
@@ -18,6 +21,9 @@ export interface Context {
   sessions: Sessions;
   audit: AuditLog;
   throttle: SignInThrottle;
+  passwordSignIn: PasswordSignIn;
+  loginCsrf: LoginCsrf;
+  devices: DeviceCookies;
   metrics: Metrics;
   /** OpenID Connect providers and their discovery state. */
   providers: ProviderRegistry;

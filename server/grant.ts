@@ -42,14 +42,9 @@ export async function grantToken(ctx: Context, user: User, instanceId: string): 
   return { ...minted, role, instance };
 }
 
-/** `<grafana url><path>` with `auth_token` added to the query, for URL login. */
-export function grafanaUrlWithToken(base: string, path: string, token: string): string {
-  const url = new URL(base + path);
+/** `target` (already resolved inside the instance, see contract/target-url.ts) with `auth_token` added, for URL login. */
+export function grafanaUrlWithToken(target: URL, token: string): string {
+  const url = new URL(target);
   url.searchParams.set('auth_token', token);
   return url.href;
-}
-
-/** A path inside Grafana (or the app itself): "/"-rooted, no scheme-relative "//", no backslashes. */
-export function isSafePath(path: unknown): path is string {
-  return typeof path === 'string' && path.length <= 2000 && path.startsWith('/') && !path.startsWith('//') && !/[\\\s]/.test(path);
 }

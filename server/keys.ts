@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 import { signingKey, type Signer } from './token-signing.ts';
 import type { Clock } from './clock.ts';
 import type { AuditLog } from './audit.ts';
+import { KeySealer } from './key-encryption.ts';
 import type { Store, StoredKey } from './store/types.ts';
 
 /** Members of a public JWK that may leave the server; anything else (notably `d`) never does. */
@@ -90,7 +91,29 @@ export class KeyManager {
     private readonly clock: Clock,
     private readonly schedule: KeySchedule,
     private readonly audit: AuditLog,
+    /** Seals private keys at rest (key-encryption.ts); without a key-encryption key they stay plain. */
+    private readonly sealer: KeySealer = new KeySealer([]),
   ) {}
+
+  /**
+   * Seals every stored private key with the current key-encryption key: keys written before one was
+   * set, or under the previous one during a rotation. Run at start; each key is opened first, so a
+   * missing old key-encryption key stops the start with a message instead of losing a key. Under the
+   * signing-keys lock, and each swap only if the row is unchanged, so servers starting together agree.
+   */
+  async sealStoredKeys(): Promise<number> {
+    if (!this.sealer.enabled) return 0;
+    return this.store.exclusive('signing-keys', async (tx) => {
+      let sealed = 0;
+      for (const k of await tx.listKeys()) {
+        if (!k.privateJwk || !this.sealer.needsResealing(k.privateJwk)) continue;
+        const context = sealContext(k.kid);
+        if (await tx.replacePrivateKey(k.kid, k.privateJwk, this.sealer.seal(this.sealer.open(k.privateJwk, context), context))) sealed++;
+      }
+      if (sealed > 0) await this.audit.record('keys_sealed', { count: sealed }, tx);
+      return sealed;
+    });
+  }
 
   /**
    * Brings the key set up to date and reloads it. Concurrent callers in this process share one run (to
@@ -181,7 +204,7 @@ export class KeyManager {
       kid,
       alg: 'ES256',
       publicJwk: JSON.stringify(publicJwk({ ...pub, ...meta })),
-      privateJwk: JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }),
+      privateJwk: this.sealer.seal(JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }), sealContext(kid)),
       createdAt: now,
       activatesAt,
       retiredAt: null,
@@ -202,7 +225,8 @@ export class KeyManager {
       return;
     }
     if (this.signer?.kid !== active.kid) {
-      const key = signingKey(createPrivateKey({ key: JSON.parse(active.privateJwk) as NodeJwk, format: 'jwk' }));
+      const jwk = JSON.parse(this.sealer.open(active.privateJwk, sealContext(active.kid))) as NodeJwk;
+      const key = signingKey(createPrivateKey({ key: jwk, format: 'jwk' }));
       this.signer = { kid: active.kid, key, until: 0 };
     }
     const nextChange = keys.filter((k) => k.activatesAt > now).map((k) => k.activatesAt);
@@ -210,3 +234,6 @@ export class KeyManager {
     this.signer.until = Math.min(now + 60_000, ...nextChange);
   }
 }
+
+/** The additional data a private key is sealed with: a sealed key copied onto another row does not open. */
+const sealContext = (kid: string): string => `signing-key ${kid}`;

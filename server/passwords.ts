@@ -6,10 +6,16 @@ export interface ScryptCost {
   r: number;
   p: number;
 }
-const PARAMS: ScryptCost = { N: 2 ** 15, r: 8, p: 1 };
+/** OWASP's current recommendation for scrypt (~128 MB and ~0.3 s per run). */
+export const RECOMMENDED_COST: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
+let derivations = 0;
+/** scrypt runs so far in this process: lets tests count work instead of timing it. */
+export const derivationCount = (): number => derivations;
+
 function derive(password: string, salt: Buffer, o: ScryptCost): Promise<Buffer> {
+  derivations++;
   const options: ScryptOptions = { ...o, maxmem: 256 * o.N * o.r };
   return new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
@@ -17,7 +23,7 @@ function derive(password: string, salt: Buffer, o: ScryptCost): Promise<Buffer> 
 }
 
 /** `cost` is for benchmarks that create many accounts; verification reads it from the hash. */
-export async function hashPassword(password: string, cost: ScryptCost = PARAMS): Promise<string> {
+export async function hashPassword(password: string, cost: ScryptCost = RECOMMENDED_COST): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, cost);
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
@@ -31,11 +37,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-// Verifying against this when the login is unknown keeps the answer time the same as for a wrong password.
-let dummyHash: Promise<string> | undefined;
-export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  return dummyHash;
+/** Whether a stored hash is cheaper to attack than `cost` (or not a hash this server understands). */
+export function isWeakerThan(stored: string, cost: ScryptCost): boolean {
+  const [scheme, n, r, p] = stored.split('$');
+  return scheme !== 'scrypt' || Number(n) < cost.N || Number(r) < cost.r || Number(p) < cost.p;
 }
 
 /** A random password for generated accounts: 20 characters from an unambiguous alphabet. */

@@ -5,7 +5,12 @@ import { readCookie } from './cookies.ts';
 import { noteUser } from './log.ts';
 import type { Session, Store, User } from './store/types.ts';
 
-const TOUCH_EVERY_MS = 60_000;
+/**
+ * How often an active session's last use is written: at most once a minute (the token endpoint stays
+ * read-only on the hot path), and always well inside the idle time, so a session used more often than
+ * its idle time never reaches it.
+ */
+export const touchIntervalMs = (idleMs: number): number => Math.min(60_000, Math.floor(idleMs / 4));
 
 export const hashSessionId = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
@@ -16,6 +21,7 @@ export const hashSessionId = (id: string): string => createHash('sha256').update
  */
 export class Sessions {
   readonly cookieName: string;
+  private readonly touchEveryMs: number;
   /**
    * Asked about every live session before it is used: answers the user as of now, or undefined to
    * end the session (identities from a provider are refreshed here, server/oidc/refresh.ts).
@@ -28,6 +34,7 @@ export class Sessions {
     private readonly o: { secure: boolean; cookieName: string; idleMs: number; absoluteMs: number },
   ) {
     this.cookieName = o.cookieName;
+    this.touchEveryMs = touchIntervalMs(o.idleMs);
   }
 
   /**
@@ -71,8 +78,7 @@ export class Sessions {
       }
       user = current;
     }
-    // One write a minute at most: the token endpoint stays read-only on the hot path.
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+    if (now - session.lastSeenAt >= this.touchEveryMs) {
       await this.store.touchSession(session.idHash, now);
       session.lastSeenAt = now;
     }

@@ -1,25 +1,16 @@
 // Building URLs into a Grafana instance. Grafana may live under a sub-path (https://host/grafana/);
 // `path` is always relative to the instance root and starts with '/'.
 
+import { baseOf, isInside, resolveInside } from '../../server/contract/index.ts';
+
 interface InstanceLike {
   url: string;
 }
 
-/** The instance root with exactly one trailing slash. */
-function root(instance: InstanceLike): URL {
-  const url = new URL(instance.url);
-  url.search = '';
-  url.hash = '';
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
-}
-
-/** `<grafana url><path>`; refuses paths that would leave the instance (protocol-relative, other origin). */
+/** `<grafana url><path>`, resolved and normalised; refuses paths that would leave the instance (server/contract/target-url.ts). */
 export function instanceUrl(instance: InstanceLike, path = '/'): string {
-  if (!path.startsWith('/') || path.startsWith('//')) throw new Error(`Not a path within Grafana: ${path}`);
-  const base = root(instance);
-  const url = new URL(base.pathname.replace(/\/$/, '') + path, base.origin);
-  if (url.origin !== base.origin) throw new Error(`Not a path within Grafana: ${path}`);
+  const url = resolveInside(instance.url, path);
+  if (!url) throw new Error(`Not a path within Grafana: ${path}`);
   return url.href;
 }
 
@@ -55,12 +46,10 @@ export function locateInInstances<T extends InstanceLike>(href: string, instance
   }
   // Longest root first, so https://h/grafana/ wins over https://h/ for a link under /grafana/.
   const candidates = instances
-    .map((instance) => ({ instance, base: root(instance) }))
+    .map((instance) => ({ instance, base: baseOf(instance.url) }))
     .sort((a, b) => b.base.pathname.length - a.base.pathname.length);
   for (const { instance, base } of candidates) {
-    if (url.origin !== base.origin) continue;
-    const pathname = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-    if (!pathname.startsWith(base.pathname)) continue;
+    if (!isInside(base, url)) continue;
     const rest = url.pathname.slice(base.pathname.length - 1) || '/';
     return { instance, path: `${rest}${url.search}${url.hash}` };
   }

@@ -15,6 +15,8 @@ export interface Derived {
     session: string;
     /** The pre-sign-in CSRF cookie of the login form. */
     loginCsrf: string;
+    /** Marks a browser that signed in before: its own sign-in allowance (device-cookie.ts). */
+    device: string;
   };
 }
 
@@ -28,7 +30,7 @@ export function derive(settings: Settings): Derived {
     https,
     jwksUrl: `${settings.publicUrl}${apiPaths.jwks}`,
     metricsListen: listenAddress(settings.metricsAddress),
-    cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf') },
+    cookies: { session: cookie('grafana_sso_session'), loginCsrf: cookie('grafana_sso_login_csrf'), device: cookie('grafana_sso_device') },
   };
 }
 

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { ConfigError } from '../errors.ts';
+import { parseKeyEncryptionKeys } from '../key-encryption.ts';
 import { GRAFANA_ROLES, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
 import { providerOf } from '../oidc/provider-config.ts';
 import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, record, text, type Check, type ValuesOf } from './spec.ts';
@@ -109,6 +111,12 @@ export const SETTINGS = {
     parse: text({ allowEmpty: true, rule: 'must be a path, "-" or ""' }),
     default: 'data/audit.log',
   }),
+  auditRetentionDays: field({
+    doc: 'audit events older than this are deleted from the database (the audit log file is yours to rotate)',
+    env: 'GRAFANA_SSO_AUDIT_RETENTION_DAYS',
+    parse: int(1, 36500),
+    default: 365,
+  }),
   tokenLifetimeSeconds: field({ doc: 'token lifetime in seconds', env: 'GRAFANA_SSO_TOKEN_LIFETIME', parse: int(30, 24 * 3600), default: 300 }),
   grafanaJwksCacheSeconds: field({
     doc: "Grafana's `cache_ttl` in seconds; new keys are published this + 5 min before they sign",
@@ -138,16 +146,36 @@ export const SETTINGS = {
     default: 15,
   }),
   trustProxy: field({
-    doc: 'Express "trust proxy", for client addresses behind a load balancer: `true`, `false`, a hop count or addresses',
+    doc: 'the proxies in front of the server, so the client address is the one they saw: their number (`1` for one load balancer), or their addresses or ranges (`10.0.0.0/8`, `loopback`), comma-separated; `0` when clients connect directly. Never `true`: that believes any X-Forwarded-For a client writes',
     env: 'GRAFANA_SSO_TRUST_PROXY',
-    parse: custom((v, at): boolean | number | string => {
-      if (v === 'true') return true;
-      if (v === 'false') return false;
-      if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-      if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-      throw new ConfigError(at, 'must be true, false, a hop count or a list of addresses');
+    parse: custom(trustProxyOf),
+    default: 0 as number | string[],
+  }),
+  extensionIds: field({
+    doc: 'the browser extensions that may call the token API: Chrome extension ids (32 letters a–p) and Firefox moz-extension UUIDs, comma-separated; empty allows any extension (warned over https)',
+    env: 'GRAFANA_SSO_EXTENSION_IDS',
+    parse: custom(extensionIdsOf),
+    default: [] as string[],
+    defaultDoc: 'any',
+  }),
+  keyEncryptionKey: field({
+    doc: 'key-encryption key for private keys at rest: 32 bytes base64 (`openssl rand -base64 32`); during a rotation the new key, a comma, the old key (see "Keys at rest")',
+    env: 'GRAFANA_SSO_KEY_ENCRYPTION_KEY',
+    parse: custom((v, at): string => {
+      if (v === '') return '';
+      if (typeof v !== 'string') throw new ConfigError(at, 'must be base64 text (openssl rand -base64 32)');
+      parseKeyEncryptionKeys(v, at);
+      return v;
     }),
-    default: false,
+    default: '',
+    defaultDoc: 'none',
+  }),
+  keyEncryptionKeyFile: field({
+    doc: 'a file (mode 0600) holding the key-encryption key instead, one key per line, the current one first',
+    env: 'GRAFANA_SSO_KEY_ENCRYPTION_KEY_FILE',
+    parse: text({ allowEmpty: true }),
+    default: '',
+    defaultDoc: 'none',
   }),
   logFormat: field({
     doc: 'the operational log: `json` (one object a line, for a log collector) or `text` (for a terminal)',
@@ -212,6 +240,41 @@ export const SETTINGS = {
 };
 
 export type Settings = ValuesOf<typeof SETTINGS>;
+
+const listOf = (v: unknown): unknown[] | undefined => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : Array.isArray(v) ? v : undefined);
+
+// Names proxy-addr (Express) knows for address ranges.
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxyOf(v: unknown, at: string): number | string[] {
+  if (v === true || v === 'true') {
+    throw new ConfigError(at, 'true would believe any X-Forwarded-For a client sends; give the number of proxies in front of the server (e.g. 1) or their addresses');
+  }
+  if (v === false || v === 'false') return 0;
+  if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+    const hops = Number(v);
+    if (Number.isInteger(hops) && hops >= 0 && hops <= 10) return hops;
+    throw new ConfigError(at, 'a number of proxy hops must be from 0 to 10');
+  }
+  const list = listOf(v);
+  const bad = list?.find((a) => typeof a !== 'string' || !(NAMED_RANGES.has(a) || isIP(a.split('/')[0]!) !== 0));
+  if (!list || list.length === 0 || bad !== undefined) {
+    throw new ConfigError(at, `must be a number of proxy hops or proxy addresses / ranges such as 10.0.0.0/8 or loopback${bad !== undefined ? ` (not an address: ${JSON.stringify(bad)})` : ''}`);
+  }
+  return list as string[];
+}
+
+// Chrome derives a 32-letter id (a–p) from the extension's key; Firefox's moz-extension host is a UUID.
+const EXTENSION_ID = /^([a-p]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+function extensionIdsOf(v: unknown, at: string): string[] {
+  const list = listOf(v);
+  const bad = list?.find((id) => typeof id !== 'string' || !EXTENSION_ID.test(id));
+  if (!list || bad !== undefined) {
+    throw new ConfigError(at, `must list extension ids: 32 letters a–p (Chrome) or a moz-extension UUID (Firefox)${bad !== undefined ? `, not ${JSON.stringify(bad)}` : ''}`);
+  }
+  return list as string[];
+}
 export type InstanceConfig = Instance;
 
 /** Cross-field rules over the whole configuration, each with a name. */
@@ -248,5 +311,10 @@ export const SETTINGS_CHECKS: Check<Settings>[] = [
       c.instances.some((i) => i.id === c.defaultInstance)
         ? undefined
         : { setting: 'defaultInstance', message: `"${c.defaultInstance}" is not the id of a configured instance` },
+  },
+  {
+    name: 'one source for the key-encryption key',
+    problem: (c) =>
+      c.keyEncryptionKey && c.keyEncryptionKeyFile ? { setting: 'keyEncryptionKey', message: 'set either keyEncryptionKey or keyEncryptionKeyFile, not both' } : undefined,
   },
 ];

@@ -6,3 +6,4 @@ export { isPlainHeaderName } from './header-name.ts';
 export { GRAFANA_ROLES, isGrafanaRole, parseRole, roleRank, type GrafanaRole } from './roles.ts';
 export { errorCatalogue, errorCodes, errorMessage, errorStatus, isErrorCode, type ErrorCode, type ErrorParams, type FixedMessageCode } from './errors.ts';
 export type { ErrorResponse, PublicConfig, PublicInstance, PublicUser, SessionResponse, TokenRequest, TokenResponse } from './responses.ts';
+export { baseOf, isInside, resolveInside, returnPathOf } from './target-url.ts';

@@ -30,11 +30,17 @@ export function apiRoutes(ctx: Context): Router {
   /**
    * A web page cannot send a custom header cross-origin without a CORS preflight, which this server
    * never grants: requiring the header keeps other sites from using a signed-in user's cookie here.
-   * An Origin of another web site is refused outright too.
+   * An Origin of another web site is refused outright too, and so is an extension the administrator
+   * did not pin (extensionIds), when any are pinned.
    */
+  const pinned = new Set(config.extensionIds);
+  const extensionAllowed = (origin: string) => {
+    const m = /^(?:chrome|moz|safari-web)-extension:\/\/([^/]+)$/.exec(origin);
+    return !!m && (pinned.size === 0 || pinned.has(m[1]!));
+  };
   const fromExtension = (req: Request, _res: Response, next: NextFunction) => {
     const origin = req.get('origin');
-    if (origin && origin !== ownOrigin && !/^(chrome|moz|safari-web)-extension:\/\//.test(origin)) {
+    if (origin && origin !== ownOrigin && !extensionAllowed(origin)) {
       throw new HttpError('origin_not_allowed', { detail: `origin ${origin}` });
     }
     if (req.get(requestHeader.name) !== requestHeader.value) throw new HttpError('missing_request_header');

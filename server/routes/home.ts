@@ -2,10 +2,11 @@ import express, { Router } from 'express';
 import type { Context } from '../context.ts';
 import { checkFormOrigin, sameToken } from '../csrf.ts';
 import { HttpError } from '../errors.ts';
-import { grafanaUrlWithToken, grantToken, isSafePath } from '../grant.ts';
+import { grafanaUrlWithToken, grantToken } from '../grant.ts';
 import { grafanaSettings } from '../grafana-config.ts';
 import { accessibleInstances } from '../policy.ts';
 import { homePage } from '../views/pages.ts';
+import { resolveInside } from '../contract/index.ts';
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -29,9 +30,12 @@ export function homeRoutes(ctx: Context): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!sameToken(body.csrf, auth.session.csrfToken)) throw new HttpError('csrf_failed');
     const path = body.path === undefined || body.path === '' ? '/' : body.path;
-    if (!isSafePath(path)) throw new HttpError('invalid_path');
+    const instance = ctx.instance(String(req.params.instance));
+    // Resolved and checked before minting: a path that leaves Grafana's sub-path gets no token at all.
+    const target = instance && resolveInside(instance.url, path);
+    if (instance && !target) throw new HttpError('invalid_path');
     const minted = await grantToken(ctx, auth.user, String(req.params.instance));
-    res.set('Cache-Control', 'no-store').redirect(303, grafanaUrlWithToken(minted.instance.url, path, minted.token));
+    res.set('Cache-Control', 'no-store').redirect(303, grafanaUrlWithToken(target!, minted.token));
   });
 
   router.get('/admin/grafana-config/:instance', async (req, res) => {

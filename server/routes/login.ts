@@ -1,10 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Context } from '../context.ts';
-import { checkFormOrigin, loginCsrfToken, sameToken } from '../csrf.ts';
-import { readCookie } from '../cookies.ts';
-import { dummyPasswordHash, verifyPassword } from '../passwords.ts';
-import { isSafePath } from '../grant.ts';
-import { errorMessage, errorStatus } from '../contract/index.ts';
+import { checkFormOrigin, sameToken } from '../csrf.ts';
+import { errorMessage, errorStatus, returnPathOf } from '../contract/index.ts';
 import { endSessionUrl } from '../oidc/logout.ts';
 import { loginPage, signedOutPage, type LoginPageOptions } from '../views/pages.ts';
 
@@ -13,8 +10,7 @@ const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit:
 /** Sign-in and sign-out pages: plain HTML forms, CSRF-protected, throttled. */
 export function loginRoutes(ctx: Context): Router {
   const router = Router();
-  const csrfCookie = { name: ctx.config.derived.cookies.loginCsrf, secure: ctx.config.derived.https };
-  const returnToOf = (v: unknown) => (isSafePath(v) ? v : '/');
+  const returnToOf = (v: unknown) => returnPathOf(ctx.config.derived.origin, v);
   const field = (req: Request, name: string): string => {
     const v = (req.body as Record<string, unknown> | undefined)?.[name];
     return typeof v === 'string' ? v : '';
@@ -22,7 +18,7 @@ export function loginRoutes(ctx: Context): Router {
 
   const providers = ctx.config.providers.map((p) => ({ id: p.id, name: p.name }));
   const page = (req: Request, res: Response, o: Omit<LoginPageOptions, 'csrf'>) =>
-    loginPage({ ...o, csrf: loginCsrfToken(req, res, csrfCookie), providers, passwordForm: ctx.config.localAccounts });
+    loginPage({ ...o, csrf: ctx.loginCsrf.token(req, res), providers, passwordForm: ctx.config.localAccounts });
 
   router.get('/login', async (req, res) => {
     const returnTo = returnToOf(req.query.return_to);
@@ -49,35 +45,28 @@ export function loginRoutes(ctx: Context): Router {
     const again = (status: number, error: string) => res.status(status).send(page(req, res, { returnTo, login, error }));
 
     if (!ctx.config.localAccounts) {
-      await ctx.audit.record('sign_in_failed', { login, ip: req.ip ?? 'unknown', reason: 'local_accounts_off' });
+      // No login recorded: what was typed into the box may be a password.
+      await ctx.audit.record('sign_in_failed', { ip: req.ip ?? 'unknown', reason: 'local_accounts_off' });
       return again(errorStatus('local_accounts_off'), errorMessage('local_accounts_off'));
     }
-    if (!sameToken(field(req, 'csrf'), readCookie(req, csrfCookie.name))) {
+    if (!ctx.loginCsrf.check(req, field(req, 'csrf'))) {
       return again(403, 'The sign-in form expired. Please try again.');
     }
     if (!login || !password || login.length > 200 || password.length > 1024) {
       return again(400, 'Enter your login and password.');
     }
     const ip = req.ip ?? 'unknown';
-    const admission = await ctx.throttle.begin(login, ip);
-    if ('retryAfter' in admission) {
-      await ctx.audit.record('sign_in_throttled', { login, ip });
-      res.set('Retry-After', String(admission.retryAfter));
-      return again(429, `Too many failed sign-ins. Try again in ${Math.ceil(admission.retryAfter / 60)} minutes.`);
+    const outcome = await ctx.passwordSignIn.attempt(login, password, ip, (userId) => ctx.devices.deviceOf(req, userId));
+    if (!outcome.ok) {
+      if (outcome.retryAfterSeconds) res.set('Retry-After', String(outcome.retryAfterSeconds));
+      return again(outcome.status, outcome.message);
     }
-
-    const user = await ctx.store.getUserByLogin(login);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user || !ok || user.disabled) {
-      await ctx.throttle.failed(admission.attempt);
-      await ctx.audit.record('sign_in_failed', { login, ip, reason: !user ? 'unknown_user' : !ok ? 'wrong_password' : 'disabled' });
-      return again(401, user && ok ? 'This account is disabled.' : 'Wrong login or password.');
-    }
+    const { user } = outcome;
 
     // A new session id at every sign-in: a session cookie planted before sign-in is worthless.
     await ctx.sessions.end(req);
     await ctx.sessions.create(res, user.id);
-    await ctx.throttle.succeeded(admission.attempt);
+    ctx.devices.remember(res, user.id, outcome.device);
     await ctx.audit.record('sign_in', { user: user.id, login: user.login, ip });
     res.redirect(303, returnTo);
   });

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Context } from '../context.ts';
-import { isSafePath } from '../grant.ts';
+import { returnPathOf } from '../contract/index.ts';
 import { accountFor } from '../oidc/accounts.ts';
 import { SignInRefused } from '../oidc/errors.ts';
 import { hasAnyFlow, setFlowCookie, takeFlow } from '../oidc/flow-cookie.ts';
@@ -37,7 +37,8 @@ export function oidcRoutes(ctx: Context): Router {
 
   router.get('/oidc/:provider/login', async (req, res) => {
     const id = String(req.params.provider);
-    const returnTo = isSafePath(req.query.return_to) ? req.query.return_to : '/';
+    // The same normalised, same-server rule as the password sign-in's return_to.
+    const returnTo = returnPathOf(ctx.config.derived.origin, req.query.return_to);
     try {
       const entry = ctx.providers.get(id);
       if (!entry) throw new SignInRefused('oidc_unknown_provider', `no provider "${id}"`);

@@ -191,4 +191,13 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX sign_in_failures_attempt ON sign_in_failures(attempt);`,
     },
   },
+  {
+    version: 4,
+    name: 'server secrets shared by every server process',
+    sql: {
+      // HMAC keys every process sharing the database must agree on (server-secret.ts), sealed at rest.
+      sqlite: `CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+      postgres: `CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+    },
+  },
 ];

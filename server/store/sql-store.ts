@@ -198,6 +198,10 @@ export class SqlStore implements Store {
     await this.db.run('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL', [retiredAt, kid]);
   }
 
+  async replacePrivateKey(kid: string, expected: string, privateJwk: string): Promise<boolean> {
+    return (await this.db.run('UPDATE signing_keys SET private_jwk = ? WHERE kid = ? AND private_jwk = ?', [privateJwk, kid, expected])) === 1;
+  }
+
   async deleteKey(kid: string): Promise<void> {
     await this.db.run('DELETE FROM signing_keys WHERE kid = ?', [kid]);
   }
@@ -268,6 +272,33 @@ export class SqlStore implements Store {
     }
   }
 
+  async listAuditAfter(seq: number, limit: number): Promise<(AuditEvent & { seq: number })[]> {
+    const rows = await this.db.all<{ seq: number; at: number; type: string; data_json: string }>(
+      'SELECT seq, at, type, data_json FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
+      [seq, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), at: Number(r.at), type: r.type, ...(JSON.parse(r.data_json) as object) }));
+  }
+
+  async lastAuditSeq(): Promise<number> {
+    const [row] = await this.db.all<{ n: number | null }>('SELECT max(seq) AS n FROM audit_events');
+    return Number(row?.n ?? 0);
+  }
+
+  async pruneAudit(before: number): Promise<number> {
+    return this.db.run('DELETE FROM audit_events WHERE at < ?', [before]);
+  }
+
+  async ensureSecret(name: string, value: string): Promise<string> {
+    await this.db.run('INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [name, value]);
+    const [row] = await this.db.all<{ value: string }>('SELECT value FROM server_secrets WHERE name = ?', [name]);
+    return row!.value;
+  }
+
+  async replaceSecret(name: string, expected: string, value: string): Promise<boolean> {
+    return (await this.db.run('UPDATE server_secrets SET value = ? WHERE name = ? AND value = ?', [value, name, expected])) === 1;
+  }
+
   async listAudit(limit: number): Promise<AuditEvent[]> {
     const rows = await this.db.all<{ at: number; type: string; data_json: string }>('SELECT at, type, data_json FROM audit_events ORDER BY seq DESC LIMIT ?', [
       limit,
@@ -277,9 +308,17 @@ export class SqlStore implements Store {
 
   admitSignIn(limits: readonly SignInLimit[], since: number, at: number): Promise<SignInAdmission> {
     return this.locked('sign-in', async (tx) => {
-      for (const { subject, max } of limits) {
-        const [row] = await tx.all<{ n: number }>('SELECT count(*) AS n FROM sign_in_failures WHERE subject = ? AND at > ?', [subject, since]);
-        if (Number(row!.n) >= max) return { admitted: false, subject };
+      for (const { subject, max, since: own, backoff } of limits) {
+        const [row] = await tx.all<{ n: number; last: number | null }>('SELECT count(*) AS n, max(at) AS last FROM sign_in_failures WHERE subject = ? AND at > ?', [
+          subject,
+          own ?? since,
+        ]);
+        const n = Number(row!.n);
+        if (n < max) continue;
+        if (!backoff) return { admitted: false, subject };
+        const waitMs = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(40, n - max));
+        const last = Number(row!.last);
+        if (at - last < waitMs) return { admitted: false, subject, retryAfterMs: last + waitMs - at };
       }
       const attempt = randomUUID();
       for (const { subject } of limits) await tx.run('INSERT INTO sign_in_failures (subject, at, attempt) VALUES (?, ?, ?)', [subject, at, attempt]);

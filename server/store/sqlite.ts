@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError, UniqueViolation, type Driver, type Param, type Row, type Transaction } from './driver.ts';
+import { prepareDatabaseFile } from './file-permissions.ts';
 import { migrate } from './migrate.ts';
 import { SqlStore } from './sql-store.ts';
 
@@ -11,7 +10,7 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
 }
 
 export async function openSqliteDriver(path: string): Promise<SqliteDriver> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') prepareDatabaseFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the last commits.

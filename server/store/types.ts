@@ -90,10 +90,17 @@ export interface AuditEvent {
 export interface SignInLimit {
   subject: string;
   max: number;
+  /** Counts attempts since this time instead of the call's `since`. */
+  since?: number;
+  /**
+   * Past `max`, not a refusal but a wait: an attempt is admitted once `baseMs · 2^(count − max)`
+   * (at most `maxMs`) has passed since the subject's last attempt.
+   */
+  backoff?: { baseMs: number; maxMs: number };
 }
 
 /** Admitted (and already counted, under `attempt`), or refused by the first limit reached. */
-export type SignInAdmission = { admitted: true; attempt: string } | { admitted: false; subject: string };
+export type SignInAdmission = { admitted: true; attempt: string } | { admitted: false; subject: string; retryAfterMs?: number };
 
 
 /**
@@ -137,6 +144,8 @@ export interface Store {
   listKeys(): Promise<StoredKey[]>;
   retireKey(kid: string, retiredAt: number): Promise<void>;
   deleteKey(kid: string): Promise<void>;
+  /** Swaps a key's stored private part if it still is `expected` (another server may have sealed it first). */
+  replacePrivateKey(kid: string, expected: string, privateJwk: string): Promise<boolean>;
 
   createIdentity(identity: Identity): Promise<void>;
   getIdentity(issuer: string, subject: string): Promise<Identity | undefined>;
@@ -150,6 +159,17 @@ export interface Store {
   /** Resolves once the event is committed (group commit: one transaction for many events). */
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(limit: number): Promise<AuditEvent[]>;
+  /** Events after `seq` in order, with their seq, at most `limit`: what the audit file has not got yet. */
+  listAuditAfter(seq: number, limit: number): Promise<(AuditEvent & { seq: number })[]>;
+  /** The seq of the newest event (0 when there is none). */
+  lastAuditSeq(): Promise<number>;
+  /** Deletes events older than `before`; returns how many. */
+  pruneAudit(before: number): Promise<number>;
+
+  /** Stores `value` under `name` unless a value is there already; returns the stored one (first writer wins). */
+  ensureSecret(name: string, value: string): Promise<string>;
+  /** Swaps a secret's stored value if it still is `expected`. */
+  replaceSecret(name: string, expected: string, value: string): Promise<boolean>;
 
   /**
    * "May this sign-in attempt run" and "count it" as one atomic step across every server: under the

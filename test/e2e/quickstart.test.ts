@@ -14,7 +14,8 @@ import { openFromHome, signInWithForm } from '../helpers/token-server.ts';
 function waitForOutput(
   child: ChildProcess,
   want: { stdout?: RegExp; stderr?: RegExp },
-  timeoutMs = 15_000,
+  // serve runs two production-cost scrypt hashes before it listens (the first admin's, the dummy's).
+  timeoutMs = 30_000,
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const text = { stdout: '', stderr: '' };
@@ -93,5 +94,5 @@ describe('README quick start', () => {
     expect(users[0]).toEqual({ id: 1, login: 'admin', email: 'admin@localhost', name: '', orgs: { 1: 'Admin' }, isGrafanaAdmin: true, linked: false });
     // The JSON-lines audit log records how the first admin came to be.
     expect(readFileSync(join(dir, 'audit.log'), 'utf8')).toMatch(/"type":"user_created".*"by":"first-start"/);
-  });
+  }, 60_000); // three production-cost scrypt runs (first admin, dummy hash, sign-in) on a shared 2-core machine
 });

@@ -71,3 +71,18 @@ describe('searchPath', () => {
     expect(searchPath('x'.repeat(500))).toBe(`/dashboards?query=${'x'.repeat(200)}`);
   });
 });
+
+describe('targets stay inside the instance (issue 8, item 6)', () => {
+  const sub = { id: 'sub', url: 'https://apps.example.test/grafana' };
+  it('instanceUrl refuses dot segments, their encodings and encoded separators that leave the sub-path', () => {
+    for (const path of ['/../admin/secret', '/%2e%2e/admin/secret', '/./../../x', '/..%2fadmin', '/..\\admin']) {
+      expect(() => instanceUrl(sub, path), path).toThrow();
+    }
+    expect(instanceUrl(sub, '/d/x/../y')).toBe('https://apps.example.test/grafana/d/y');
+  });
+  it('a link whose path escapes through an encoded slash is not opened signed in', () => {
+    expect(locateInInstances('https://apps.example.test/grafana/..%2fadmin', [sub])).toBeNull();
+    expect(locateInInstances('https://apps.example.test/grafana/%2e%2e/admin', [sub])).toBeNull();
+    expect(locateInInstances('https://apps.example.test/grafana/d/x', [sub])?.path).toBe('/d/x');
+  });
+});

@@ -9,7 +9,7 @@ import { OffsetClock, type Clock } from '../../server/clock.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { grafanaSettings } from '../../server/grafana-config.ts';
 import { createLogger } from '../../server/log.ts';
-import { hashPassword } from '../../server/passwords.ts';
+import { hashPassword, type ScryptCost } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/contract/index.ts';
 import { openStore } from '../../server/store/open.ts';
 import type { InstanceGrant, Store, User } from '../../server/store/types.ts';
@@ -30,6 +30,8 @@ export interface StartOptions {
   users?: TestUser[];
   /** Listen on this port instead of a free one. */
   port?: number;
+  /** scrypt cost of the server's hashes (default TEST_PASSWORD_COST: tests sign in often). */
+  passwordCost?: ScryptCost;
   /** Passed to createApp: routes before its 404 handler. */
   extraRoutes?: RequestHandler;
   /** The server's operational log (default: dropped). */
@@ -38,6 +40,8 @@ export interface StartOptions {
   clock?: MovableClock;
 }
 
+/** Cheap hashes for tests that are not about hashing; test/server/passwords.test.ts covers the real cost. */
+export const TEST_PASSWORD_COST: ScryptCost = { N: 2 ** 12, r: 8, p: 1 };
 export type MovableClock = Clock & { advanceMs(ms: number): void };
 
 export interface RunningTokenServer {
@@ -87,7 +91,8 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
   const clock = options.clock ?? new OffsetClock();
   const logPath = join(dir, 'server.log');
   const logger = createLogger('json', { write: (line) => appendFileSync(logPath, line) });
-  const server = await createApp({ config, store, clock, logger, ...(options.log ? { log: options.log } : {}), extraRoutes: options.extraRoutes });
+  const passwordCost = options.passwordCost ?? TEST_PASSWORD_COST;
+  const server = await createApp({ config, store, clock, logger, ...(options.log ? { log: options.log } : {}), passwordCost, extraRoutes: options.extraRoutes });
   handler = server.app;
 
   const addUser = async (u: TestUser): Promise<User> => {
@@ -96,7 +101,7 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
         login: u.login,
         email: u.email ?? `${u.login}@example.com`,
         name: u.name ?? u.login,
-        passwordHash: await hashPassword(u.password),
+        passwordHash: await hashPassword(u.password, passwordCost),
         isAdmin: u.isAdmin ?? false,
         groups: u.groups ?? [],
       },

@@ -10,7 +10,8 @@ import { usageOf } from '../../server/cli/command.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { verifyPassword } from '../../server/passwords.ts';
 
-describe('grafana-sso CLI', () => {
+// User commands hash passwords at the production scrypt cost (N=2^17): on a shared 2-core machine a few of them take tens of seconds.
+describe('grafana-sso CLI', { timeout: 60_000 }, () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   beforeEach(() => {

@@ -62,7 +62,8 @@ describe('configuration', () => {
 
   it('warns about plain http, and not about https', () => {
     expect(developmentWarnings(validateConfig({})).join(' ')).toMatch(/plain http/);
-    expect(developmentWarnings(validateConfig({ publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] }))).toEqual([]);
+    const https = { publicUrl: 'https://sso.example.com', instances: [{ id: 'a', url: 'https://g.example.com' }] };
+    expect(developmentWarnings(validateConfig({ ...https, keyEncryptionKey: Buffer.alloc(32, 7).toString('base64'), extensionIds: ['abcdefghijklmnopabcdefghijklmnop'] }))).toEqual([]);
   });
 
   it('gives every top-level setting its own environment variable, including the sign-in throttle', () => {
@@ -87,14 +88,14 @@ describe('configuration', () => {
       origin: 'http://127.0.0.1:8080',
       https: false,
       jwksUrl: 'http://127.0.0.1:8080/.well-known/jwks.json',
-      cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf' },
+      cookies: { session: 'grafana_sso_session', loginCsrf: 'grafana_sso_login_csrf', device: 'grafana_sso_device' },
     });
     const secure = validateConfig({ publicUrl: 'https://sso.example.com/base/' });
     expect(secure.derived).toEqual({
       origin: 'https://sso.example.com',
       https: true,
       jwksUrl: 'https://sso.example.com/base/.well-known/jwks.json',
-      cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf' },
+      cookies: { session: '__Host-grafana_sso_session', loginCsrf: '__Host-grafana_sso_login_csrf', device: '__Host-grafana_sso_device' },
     });
   });
 
@@ -105,6 +106,7 @@ describe('configuration', () => {
       'provider ids are unique',
       'someone can sign in',
       'defaultInstance names an instance',
+      'one source for the key-encryption key',
     ]);
     expect(() => validateConfig({ instances: [{ id: 'a', url: 'https://g', allowedRoles: ['Editor'] }] })).toThrow(
       /instances\[0\]\.defaultRole: must be one of allowedRoles \(Editor\)/,

@@ -36,6 +36,7 @@ describe('deployment behind https, and per-address throttling', () => {
     for (const login of ['u1', 'u2', 'u3', 'u4']) expect((await attempt(login, 'guess-guess-1')).status).toBe(401);
     const blocked = await attempt('carol', 'carol-password-1');
     expect(blocked.status).toBe(429);
-    expect((await s.store.listAudit(20)).some((e) => e.type === 'sign_in_throttled' && e.login === 'carol')).toBe(true);
+    const carol = (await s.store.getUserByLogin('carol'))!;
+    expect((await s.store.listAudit(20)).some((e) => e.type === 'sign_in_throttled' && e.user === carol.id)).toBe(true);
   });
 });

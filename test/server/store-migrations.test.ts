@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,6 +34,8 @@ describe('schema migrations', () => {
     db.prepare("INSERT INTO sign_in_failures VALUES ('account:bob', 5)").run();
     if (version >= 2) db.prepare("INSERT INTO identities VALUES ('https://idp.example.com', 'sub-1', 'u1', 'idp', 1, 2)").run();
     db.close();
+    // As the server would have left it: only its own user may read the database (file-permissions.ts).
+    chmodSync(path, 0o600);
   }
 
   it.each([1, 2])('moves a SQLite database created with user_version = %i forward without losing a row', async (version) => {

@@ -1,13 +1,14 @@
 import { systemClock } from '../../clock.ts';
 import { KeyManager, keySchedule, keyState } from '../../keys.ts';
 import { command, type CommandContext } from '../command.ts';
+import { keySealerFor } from '../../key-encryption.ts';
 
 const show = (ms: number) => new Date(ms).toISOString();
 
 /** The key manager over the CLI's store, brought up to date first (as the server would on start). */
 async function keyManager({ config, store }: CommandContext): Promise<KeyManager> {
   const { store: db, audit } = await store();
-  const manager = new KeyManager(db, systemClock, keySchedule(config), audit);
+  const manager = new KeyManager(db, systemClock, keySchedule(config), audit, keySealerFor(config));
   await manager.maintain();
   return manager;
 }

@@ -164,6 +164,9 @@ describe.each(['apache', 'nginx'] as ProxyKind[])('behind %s, over TLS', (kind) 
       GRAFANA_SSO_DATABASE: server.config.databasePath,
       GRAFANA_SSO_AUDIT_LOG: '',
       GRAFANA_SSO_PUBLIC_URL: ssoUrl,
+      // A production-like https deployment: keys sealed at rest, the extension pinned (no startup warnings).
+      GRAFANA_SSO_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      GRAFANA_SSO_EXTENSION_IDS: 'abcdefghijklmnopabcdefghijklmnop',
       GRAFANA_SSO_INSTANCES: JSON.stringify([{ id: 'prod', url: grafanaUrl }]),
     };
     const trusted = await runDoctor({ ...env, NODE_EXTRA_CA_CERTS: certs.caFile });

@@ -59,7 +59,7 @@ describe('the audit log file survives a crash', () => {
       }
     };
     const burst = Array.from({ length: 20 }, (_, i) => worker(i));
-    while (answered < 400) await new Promise((r) => setTimeout(r, 10));
+    while (answered < 250) await new Promise((r) => setTimeout(r, 10));
     first.child.kill('SIGKILL');
     stop = true;
     await Promise.all(burst);
@@ -74,7 +74,7 @@ describe('the audit log file survives a crash', () => {
     const inDb = await store.listAudit(1_000_000);
     await store.close();
     const inFile = readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { at: number; type: string });
-    expect(inDb.filter((e) => e.type === 'token_minted').length).toBeGreaterThan(300);
+    expect(inDb.filter((e) => e.type === 'token_minted').length).toBeGreaterThan(150);
     expect(inFile.map((e) => `${e.at} ${e.type}`)).toEqual(inDb.map((e) => `${e.at} ${e.type}`));
-  }, 60_000);
+  }, 120_000); // two server starts and a production-cost sign-in on a shared machine
 });

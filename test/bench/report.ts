@@ -14,6 +14,8 @@ export interface BenchResults {
   settings: { runs: number; secondsPerRun: number; connections: number; users: number; clickIterations: number };
   /** The measurements, or why they were not taken (wrk missing). */
   tokenEndpoint?: LoadResult | string;
+  /** The same on PostgreSQL with two server processes sharing one database. */
+  tokenEndpointPostgres?: LoadResult;
   signing?: { jose: SignRate; mintToken: SignRate };
   profile?: ProfileSummary & { work: Record<string, number> };
   click?: ClickResult;
@@ -47,6 +49,25 @@ export function renderTable(r: BenchResults): string {
       ['', 'server CPU per request (all threads)', `${spreadOf(k.serverCpuUsPerRequest)} µs`, `${spreadOf(c.serverCpuUsPerRequest)} µs`, fmt(ratio(k.serverCpuUsPerRequest.median, c.serverCpuUsPerRequest.median), 2), '', ''],
       ['', 'fresh token per request', `${fmt(t.distinctJti)} distinct jti / ${fmt(t.minted)} minted`, `${fmt(t.tokenOk)} answered 200`, '', 'one jti each', yes(t.distinctJti === t.minted && t.minted >= t.tokenOk)],
     );
+  }
+  const pg = r.tokenEndpointPostgres;
+  if (pg) {
+    const c = pg.constant;
+    const k = pg.token;
+    const ms = (x: Spread) => `${spreadOf(x, 1)} ms`;
+    const area = `1b token endpoint, PostgreSQL, ${pg.processes} server processes`;
+    rows.push(
+      [area, 'POST /api/token, requests/s (wrk per process, connections split)', spreadOf(k.requestsPerSecond), `constant JSON, same processes: ${spreadOf(c.requestsPerSecond)}`, spreadOf(pg.throughputRatio, 2), '≥ 0.60', yes(pg.throughputRatio.median >= 0.6)],
+      ['', 'latency p50', ms(k.p50Ms), ms(c.p50Ms), fmt(ratio(k.p50Ms.median, c.p50Ms.median), 2), '', ''],
+      ['', 'latency p99', ms(k.p99Ms), ms(c.p99Ms), spreadOf(pg.p99Ratio, 2), '≤ 2.00', yes(pg.p99Ratio.median <= 2)],
+      ['', 'latency p99.9', ms(k.p999Ms), ms(c.p999Ms), fmt(ratio(k.p999Ms.median, c.p999Ms.median), 2), '', ''],
+      ['', 'server CPU per request (both processes, all threads)', `${spreadOf(k.serverCpuUsPerRequest)} µs`, `${spreadOf(c.serverCpuUsPerRequest)} µs`, fmt(ratio(k.serverCpuUsPerRequest.median, c.serverCpuUsPerRequest.median), 2), '', ''],
+      ['', 'fresh token per request', `${fmt(pg.distinctJti)} distinct jti / ${fmt(pg.minted)} minted`, `${fmt(pg.tokenOk)} answered 200`, '', 'one jti each', yes(pg.distinctJti === pg.minted && pg.minted >= pg.tokenOk)],
+    );
+    if (t && typeof t !== 'string') {
+      const engines = ratio(k.requestsPerSecond.median, t.token.requestsPerSecond.median);
+      rows.push(['', `token requests/s: PostgreSQL ${pg.processes} processes ÷ SQLite 1 process`, fmt(k.requestsPerSecond.median), `SQLite: ${fmt(t.token.requestsPerSecond.median)}`, fmt(engines, 2), '≥ 1.00', yes(engines >= 1)]);
+    }
   }
   if (r.signing) {
     const { jose, mintToken } = r.signing;
@@ -111,7 +132,7 @@ export function renderMachine(m: Machine): string {
 
 export function renderSettings(r: BenchResults): string {
   const s = r.settings;
-  return `Token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route, alternating, ${s.connections} connections, ${s.users} signed-in users; click: ${s.clickIterations} rounds; medians throughout, (lowest–highest run) beside them.`;
+  return `Token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route and engine, routes alternating, engines taking turns, ${s.connections} connections, ${s.users} signed-in users; click: ${s.clickIterations} rounds; medians throughout, (lowest–highest run) beside them.`;
 }
 
 export function renderProfile(p: ProfileSummary & { work: Record<string, number> }): string {

@@ -2,9 +2,10 @@
 // Prints one table and writes it, with every run's raw figures, to bench-results/ (git-ignored):
 // bench-<date>.json, latest.json and latest.md. Method and how to read it: docs/benchmarks.md.
 //
-//   npm run bench                      everything (about 5 minutes; the token endpoint needs wrk)
+//   npm run bench                      everything (about 8 minutes; the token endpoint needs wrk and PostgreSQL)
 //   npm run bench -- --only=token,footprint   some parts: token, click, session, footprint
 //   npm run bench -- --quick           fewer and shorter runs (a smoke test, not for the README)
+//   npm run bench -- --quick --only=token   the token endpoint on both engines in about two minutes
 //   npm run bench -- --no-profile      skip the CPU profile of the token endpoint
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { currentLoad, describeMachine } from './machine.ts';
 import { renderMachine, renderProfile, renderSettings, renderTable, type BenchResults } from './report.ts';
 import { joseSignRate, mintTokenRate } from './sign-rate.ts';
 import type { SessionResult } from './staying-signed-in/simulate.ts';
-import { benchTokenEndpoint, findWrk } from './token-endpoint/load.ts';
+import { benchTokenEndpoint, combineRounds, findWrk } from './token-endpoint/load.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = join(root, 'bench-results');
@@ -35,7 +36,7 @@ const SECONDS_PER_RUN = 10;
 mkdirSync(out, { recursive: true });
 const results: BenchResults = {
   machine: describeMachine(root),
-  settings: { runs: quick ? 2 : 5, secondsPerRun: quick ? 3 : SECONDS_PER_RUN, connections: 50, users: quick ? 40 : 200, clickIterations: quick ? 3 : 9 },
+  settings: { runs: quick ? 2 : 6, secondsPerRun: quick ? 3 : SECONDS_PER_RUN, connections: 50, users: quick ? 40 : 200, clickIterations: quick ? 3 : 9 },
 };
 const step = (what: string) => process.stderr.write(`▶ ${what}\n`);
 
@@ -58,7 +59,19 @@ if (wanted('token')) {
     const s = results.settings;
     step(`token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route, ${s.connections} connections, ${s.users} users (server in a child process)`);
     const load = { runs: s.runs, secondsPerRun: s.secondsPerRun, connections: s.connections, users: s.users };
-    results.tokenEndpoint = await benchTokenEndpoint(load);
+    // The engines take turns, round by round, so the machine's other load falls on both alike.
+    const rounds = quick ? 2 : 3;
+    const perRound = { ...load, runs: Math.max(1, Math.round(s.runs / rounds)) };
+    const sqlite = [];
+    const postgres = [];
+    for (let i = 0; i < rounds; i++) {
+      step(`token endpoint, round ${i + 1}/${rounds}: SQLite, one server process`);
+      sqlite.push(await benchTokenEndpoint(perRound));
+      step(`token endpoint, round ${i + 1}/${rounds}: PostgreSQL, two server processes on one database`);
+      postgres.push(await benchTokenEndpoint({ ...perRound, engine: 'postgres', processes: 2 }));
+    }
+    results.tokenEndpoint = combineRounds(sqlite);
+    results.tokenEndpointPostgres = combineRounds(postgres);
     if (profile) {
       step('profile: token route alone, CPU profile of the server main thread');
       const file = join(out, 'token-endpoint.cpuprofile');

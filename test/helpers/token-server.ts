@@ -11,7 +11,7 @@ import { grafanaSettings } from '../../server/grafana-config.ts';
 import { createLogger } from '../../server/log.ts';
 import { hashPassword, type ScryptCost } from '../../server/passwords.ts';
 import type { GrafanaRole } from '../../server/contract/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { openStore } from '../../server/store/open.ts';
 import type { InstanceGrant, Store, User } from '../../server/store/types.ts';
 
 export interface TestUser {
@@ -86,7 +86,8 @@ export async function startTokenServer(options: StartOptions = {}): Promise<Runn
       ...(typeof options.settings === 'function' ? await options.settings(url) : options.settings),
     },
   });
-  const store = await openSqliteStore(config.databasePath);
+  // SQLite in the folder, or PostgreSQL when the settings give a databaseUrl.
+  const store = await openStore(config);
   const clock = options.clock ?? new OffsetClock();
   const logPath = join(dir, 'server.log');
   const logger = createLogger('json', { write: (line) => appendFileSync(logPath, line) });

@@ -2,11 +2,19 @@
 // package), which saturates the server, against the server child (server-child.ts). Runs alternate
 // between the two routes, so machine noise hits both alike; each figure is the median over the runs,
 // with the spread (lowest–highest run) beside it.
+//
+// Engines: one server process on a temporary SQLite file, or several server processes sharing one
+// database of a throwaway PostgreSQL cluster (test/helpers/postgres.ts). With several processes each
+// gets its own wrk with its share of the connections, all at once, and the figures are merged: requests
+// summed, latencies from the wrk processes' quantiles weighted by their request counts. (A Node
+// round-robin proxy in front costs about as much CPU per request as the constant route itself on this
+// 2-core machine, so it would measure the proxy; docs/benchmarks.md.)
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { median } from '../stats.ts';
 
 export interface LoadOptions {
@@ -18,7 +26,13 @@ export interface LoadOptions {
   cpuProfile?: string;
   /** Measure only these routes (default both); a profile run loads the token route alone. */
   routes?: Route[];
+  /** sqlite (default): one process on a SQLite file; postgres: `processes` servers on one database. */
+  engine?: Engine;
+  /** Server processes (postgres only; default 2). */
+  processes?: number;
 }
+
+export type Engine = 'sqlite' | 'postgres';
 
 export type Route = 'token' | 'constant';
 
@@ -61,6 +75,8 @@ export interface RouteSummary {
 }
 
 export interface LoadResult {
+  engine: Engine;
+  processes: number;
   token: RouteSummary;
   constant: RouteSummary;
   /** token/constant per run pair (the same round), median and spread: the figures the targets use. */
@@ -96,6 +112,8 @@ interface WrkSummary {
   durationUs: number;
   errors: { connect: number; read: number; write: number; status: number; timeout: number };
   latencyUs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  /** The 0.1st, 0.2nd, …, 100th percentile. */
+  quantilesUs: number[];
 }
 
 const childScript = fileURLToPath(new URL('./server-child.ts', import.meta.url));
@@ -114,35 +132,58 @@ export function findWrk(): { path: string } | { missing: string } {
 export async function benchTokenEndpoint(o: LoadOptions): Promise<LoadResult> {
   const wrk = findWrk();
   if ('missing' in wrk) throw new Error(wrk.missing);
+  const engine = o.engine ?? 'sqlite';
+  const processes = engine === 'postgres' ? (o.processes ?? 2) : 1;
+  if (o.cpuProfile && processes > 1) throw new Error('the CPU profile is taken of one server process');
   const dir = mkdtempSync(join(tmpdir(), 'bench-token-'));
-  const child = fork(childScript, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_USERS: String(o.users) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const children: ChildProcess[] = [];
+  let cluster: TestPostgres | undefined;
+  const startChild = async (env: Record<string, string>) => {
+    const child = fork(childScript, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    return nextMessage<Ready>(child, 'ready');
+  };
   try {
-    const ready = await nextMessage<Ready>(child, 'ready');
+    const database: Record<string, string> = {};
+    if (engine === 'postgres') {
+      cluster = await startPostgres();
+      database.BENCH_DATABASE_URL = await cluster.createDatabase();
+    }
+    // The first process creates and signs in the users; the others share its sessions through the database.
+    const first = await startChild({ ...database, BENCH_USERS: String(o.users) });
+    const servers = [first];
+    for (let i = 1; i < processes; i++) servers.push(await startChild({ ...database, BENCH_USERS: '0', BENCH_COOKIES: JSON.stringify(first.cookies) }));
     const cookieFile = join(dir, 'cookies.txt');
-    writeFileSync(cookieFile, `${ready.cookies.join('\n')}\n`, { mode: 0o600 });
+    writeFileSync(cookieFile, `${first.cookies.join('\n')}\n`, { mode: 0o600 });
     const args: Record<Route, string[]> = {
-      token: ['POST', '/api/token', cookieFile, JSON.stringify({ instance: ready.instance })],
+      token: ['POST', '/api/token', cookieFile, JSON.stringify({ instance: first.instance })],
       constant: ['GET', '/bench/constant', cookieFile],
     };
+    // The connections split across the processes, as evenly as they go.
+    const load = (route: Route, seconds: number) =>
+      Promise.all(servers.map((s, i) => runWrk(wrk.path, s.url, args[route], Math.floor(o.connections / processes) + (i < o.connections % processes ? 1 : 0), seconds)));
+    const markAll = () => Promise.all(children.map(mark));
     const wanted = o.routes ?? ['token', 'constant'];
-    // Warm-up (JIT, SQLite page cache, connection setup), not counted.
-    for (const route of wanted) await runWrk(wrk.path, ready.url, args[route], o.connections, 2);
-    if (o.cpuProfile) await request(child, { type: 'profile-start' }, 'profile-started');
-    const before = await mark(child);
+    // Warm-up (JIT, page cache, connection setup), not counted.
+    for (const route of wanted) await load(route, 2);
+    if (o.cpuProfile) await request(children[0]!, { type: 'profile-start' }, 'profile-started');
+    const before = await mark(children[0]!);
     const runs: Record<Route, RouteRun[]> = { token: [], constant: [] };
     for (let i = 0; i < o.runs; i++) {
       const order = i % 2 === 0 ? wanted : [...wanted].reverse();
       for (const route of order) {
-        const start = await mark(child);
-        const w = await runWrk(wrk.path, ready.url, args[route], o.connections, o.secondsPerRun);
-        const end = await mark(child);
-        runs[route].push(toRun(w, end.cpuUs - start.cpuUs, end));
+        const start = await markAll();
+        const w = await load(route, o.secondsPerRun);
+        const end = await markAll();
+        runs[route].push(toRun(mergeWrk(w), end.reduce((n, m, j) => n + m.cpuUs - start[j]!.cpuUs, 0), end));
       }
     }
-    const after = await mark(child);
-    if (o.cpuProfile) await request(child, { type: 'profile-stop', path: o.cpuProfile }, 'profile-stopped');
+    const after = await mark(children[0]!);
+    if (o.cpuProfile) await request(children[0]!, { type: 'profile-stop', path: o.cpuProfile }, 'profile-stopped');
     const pairs = runs.token.map((t, i) => [t, runs.constant[i]] as const).filter((p): p is readonly [RouteRun, RouteRun] => p[1] !== undefined);
     return {
+      engine,
+      processes,
       token: summarise(runs.token),
       constant: summarise(runs.constant),
       throughputRatio: spread(pairs.map(([t, c]) => t.requestsPerSecond / c.requestsPerSecond)),
@@ -152,13 +193,67 @@ export async function benchTokenEndpoint(o: LoadOptions): Promise<LoadResult> {
       tokenOk: runs.token.reduce((n, r) => n + r.requests - r.non2xx, 0),
     };
   } finally {
-    child.send({ type: 'stop' });
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.send({ type: 'stop' });
+        await exited;
+      }),
+    );
+    await cluster?.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Several benchTokenEndpoint results of the same engine (rounds taking turns with another engine) as one. */
+export function combineRounds(rounds: LoadResult[]): LoadResult {
+  const first = rounds[0]!;
+  const token = rounds.flatMap((r) => r.token.runs);
+  const constant = rounds.flatMap((r) => r.constant.runs);
+  const sum = (k: 'minted' | 'distinctJti' | 'tokenOk') => rounds.reduce((n, r) => n + r[k], 0);
+  return {
+    engine: first.engine,
+    processes: first.processes,
+    token: summarise(token),
+    constant: summarise(constant),
+    throughputRatio: spread(token.map((t, i) => t.requestsPerSecond / constant[i]!.requestsPerSecond)),
+    p99Ratio: spread(token.map((t, i) => t.p99Ms / constant[i]!.p99Ms)),
+    minted: sum('minted'),
+    distinctJti: sum('distinctJti'),
+    tokenOk: sum('tokenOk'),
+  };
+}
+
+/** wrk processes run side by side as one: counts summed, latency percentiles from their quantiles weighted by requests. */
+export function mergeWrk(all: WrkSummary[]): WrkSummary {
+  if (all.length === 1) return all[0]!;
+  const requests = all.reduce((n, w) => n + w.requests, 0);
+  const samples = all.flatMap((w) => w.quantilesUs.map((us) => ({ us, weight: w.requests / w.quantilesUs.length }))).sort((a, b) => a.us - b.us);
+  const percentile = (p: number) => {
+    let seen = 0;
+    for (const s of samples) {
+      seen += s.weight;
+      if (seen >= (p / 100) * requests - 1e-9) return s.us;
+    }
+    return samples.at(-1)?.us ?? 0;
+  };
+  const sum = (f: (e: WrkSummary['errors']) => number) => all.reduce((n, w) => n + f(w.errors), 0);
+  return {
+    requests,
+    // Side by side for the same time: the rate is the sum of the rates.
+    durationUs: requests / all.reduce((r, w) => r + w.requests / w.durationUs, 0),
+    errors: { connect: sum((e) => e.connect), read: sum((e) => e.read), write: sum((e) => e.write), status: sum((e) => e.status), timeout: sum((e) => e.timeout) },
+    latencyUs: {
+      p50: percentile(50),
+      p90: percentile(90),
+      p99: percentile(99),
+      p999: percentile(99.9),
+      max: Math.max(...all.map((w) => w.latencyUs.max)),
+      mean: all.reduce((n, w) => n + w.latencyUs.mean * w.requests, 0) / requests,
+    },
+    quantilesUs: [],
+  };
 }
 
 function runWrk(wrk: string, url: string, scriptArgs: string[], connections: number, seconds: number): Promise<WrkSummary> {
@@ -179,7 +274,8 @@ function runWrk(wrk: string, url: string, scriptArgs: string[], connections: num
   });
 }
 
-function toRun(w: WrkSummary, cpuUs: number, end: Mark): RouteRun {
+/** One run's figures; with several server processes, the worst event-loop delay and admission among them. */
+function toRun(w: WrkSummary, cpuUs: number, ends: Mark[]): RouteRun {
   const ms = (us: number) => us / 1000;
   const e = w.errors;
   return {
@@ -193,9 +289,9 @@ function toRun(w: WrkSummary, cpuUs: number, end: Mark): RouteRun {
     non2xx: e.status,
     errors: e.connect + e.read + e.write + e.timeout,
     serverCpuUsPerRequest: cpuUs / w.requests,
-    loopDelayP99Ms: end.loopDelayP99Ms,
-    loopDelayMaxMs: end.loopDelayMaxMs,
-    admissionMs: end.admissionMs,
+    loopDelayP99Ms: Math.max(...ends.map((m) => m.loopDelayP99Ms)),
+    loopDelayMaxMs: Math.max(...ends.map((m) => m.loopDelayMaxMs)),
+    admissionMs: Math.max(...ends.map((m) => m.admissionMs)),
   };
 }
 

@@ -1,8 +1,11 @@
 // The token server under load, in its own process (the load generator runs in the parent): the real
-// app on port 0 with a temporary SQLite file, the real policy, the audit log on (a file), and many
+// app on port 0 with a temporary SQLite file, or on PostgreSQL when BENCH_DATABASE_URL is set, the real policy, the audit log on (a file), and many
 // users signed in through the real login form. For the reference it also answers a constant JSON on
 // GET /bench/constant — from the SAME Express app instance, added through createApp's extraRoutes
 // (just before its 404 handler), so that request passes every middleware and router a token request passes.
+//
+// With BENCH_DATABASE_URL, a second process on the same database gets BENCH_USERS=0 and the first
+// one's session cookies in BENCH_COOKIES (JSON): sessions live in the database, so it signs nobody in.
 //
 // IPC: sends {type: 'ready', url, cookies, instance} once; answers {type: 'mark'} with the count of
 // token_minted audit rows and of distinct jti among them, the process's CPU time so far (all
@@ -13,11 +16,13 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { Router } from 'express';
 import { hashPassword } from '../../../server/passwords.ts';
 import { signInWithForm, startTokenServer } from '../../helpers/token-server.ts';
 
 const userCount = Number(process.env.BENCH_USERS ?? 200);
+const databaseUrl = process.env.BENCH_DATABASE_URL;
 const instance = 'grafana';
 
 // The reference route's body is a real token response, known once the server runs (below).
@@ -30,6 +35,7 @@ constantRoute.get('/bench/constant', (_req, res) => {
 const server = await startTokenServer({
   extraRoutes: constantRoute,
   settings: {
+    ...(databaseUrl ? { databaseUrl } : {}),
     instances: [
       {
         id: instance,
@@ -53,7 +59,7 @@ for (let i = 0; i < userCount; i++) {
   if (i % 10 === 0) await server.store.setGrant(user.id, instance, 'Viewer');
 }
 
-const cookies: string[] = [];
+const cookies: string[] = JSON.parse(process.env.BENCH_COOKIES ?? '[]') as string[];
 for (let i = 0; i < userCount; i += 8) {
   const batch = Array.from({ length: Math.min(8, userCount - i) }, (_, j) => signInWithForm(server.url, `user${i + j}`, password));
   cookies.push(...(await Promise.all(batch)));
@@ -70,10 +76,22 @@ constant = await sample.json();
 const check = await fetch(`${server.url}/bench/constant`, { headers: { cookie: cookies[0]! } });
 if (check.status !== 200 || (await check.text()) !== JSON.stringify(constant)) throw new Error('the constant route is not answering');
 
-const db = new Database(server.config.databasePath, { readonly: true });
-const mintedQuery = db.prepare<[], { minted: number; distinctJti: number }>(
-  "SELECT count(*) AS minted, count(DISTINCT json_extract(data_json, '$.jti')) AS distinctJti FROM audit_events WHERE type = 'token_minted'",
-);
+// token_minted rows and distinct jti among them, read on a connection of its own.
+const minted = await mintedCounter();
+
+async function mintedCounter(): Promise<{ get(): Promise<{ minted: number; distinctJti: number }>; close(): Promise<void> }> {
+  if (databaseUrl) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const sql = "SELECT count(*)::int AS minted, count(DISTINCT data_json::json->>'jti')::int AS \"distinctJti\" FROM audit_events WHERE type = 'token_minted'";
+    return { get: async () => (await client.query<{ minted: number; distinctJti: number }>(sql)).rows[0]!, close: () => client.end() };
+  }
+  const db = new Database(server.config.databasePath, { readonly: true });
+  const query = db.prepare<[], { minted: number; distinctJti: number }>(
+    "SELECT count(*) AS minted, count(DISTINCT json_extract(data_json, '$.jti')) AS distinctJti FROM audit_events WHERE type = 'token_minted'",
+  );
+  return { get: async () => query.get()!, close: async () => void db.close() };
+}
 
 const inspector = new Session();
 inspector.connect();
@@ -93,7 +111,7 @@ process.on('message', (message: { type: string; path?: string }) => {
     loopDelay.reset();
     const admission = { connections: accepted.length, admissionMs: accepted.length > 1 ? accepted.at(-1)! - accepted[0]! : 0 };
     accepted = [];
-    process.send!({ type: 'mark', ...mintedQuery.get()!, cpuUs: cpu.user + cpu.system, ...delay, ...admission });
+    void minted.get().then((counts) => process.send!({ type: 'mark', ...counts, cpuUs: cpu.user + cpu.system, ...delay, ...admission }));
   }
   if (message.type === 'profile-start') {
     void (async () => {
@@ -111,8 +129,7 @@ process.on('message', (message: { type: string; path?: string }) => {
     })();
   }
   if (message.type === 'stop') {
-    db.close();
-    void server.close().then(() => process.exit(0));
+    void minted.close().then(() => server.close()).then(() => process.exit(0));
   }
 });
 process.send!({ type: 'ready', url: server.url, cookies, instance });

@@ -30,10 +30,13 @@ end
 
 function done(summary, latency)
   local e = summary.errors
+  -- 1,000 evenly spaced quantiles, so load.ts can merge the latencies of wrk processes run side by side.
+  local q = {}
+  for i = 1, 1000 do q[i] = string.format("%d", latency:percentile(i / 10)) end
   io.write(string.format(
     '{"requests":%d,"durationUs":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
-      '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%.1f}}\n',
+      '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%.1f},"quantilesUs":[%s]}\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
-    latency.max, latency.mean))
+    latency.max, latency.mean, table.concat(q, ",")))
 end

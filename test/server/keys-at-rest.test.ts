@@ -62,8 +62,8 @@ describe('private keys encrypted at rest', () => {
   it('warns when an https deployment has no key-encryption key; refuses a malformed one', () => {
     dir = mkdtempSync(join(tmpdir(), 'grafana-sso-kek-'));
     const https = (extra: Record<string, unknown>) => loadConfig({ env: {}, overrides: { publicUrl: 'https://sso.example.com', ...extra } });
-    expect(developmentWarnings(https({})).join('\n')).toMatch(/key-encryption key/);
-    expect(developmentWarnings(https({ keyEncryptionKey: kek() })).join('\n')).not.toMatch(/key-encryption key/);
+    expect(developmentWarnings(https({})).map((w) => w.problem).join('\n')).toMatch(/key-encryption key/);
+    expect(developmentWarnings(https({ keyEncryptionKey: kek() })).map((w) => w.problem).join('\n')).not.toMatch(/key-encryption key/);
     return expect(start({ keyEncryptionKey: 'short' })).rejects.toThrow(/openssl rand -base64 32/);
   });
 });

@@ -3,7 +3,7 @@ import type { PluginOption } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { writeFirefoxBuild } from './extension/build/firefox.ts';
 import { noHtmlSink } from './extension/build/no-html-sink.ts';
-import { normalizeServerUrl, originPattern } from './extension/shared/urls.ts';
+import { normalizeServerUrl, originPattern } from './extension/common/urls.ts';
 
 // ---- extension build (`vite build` → dist/ for Chromium, dist-firefox/ for Firefox) ----
 // GRAFANA_SSO_SERVER_URL: an organisation's token server, preset as the default server URL; its

@@ -22,7 +22,7 @@ describe('project conventions', () => {
   });
 
   it('only the options module touches storage.local/sync; tokens live in storage.session', () => {
-    expect(offenders(extension, /storage\.(local|sync)\b/)).toEqual(['extension/shared/options.ts']);
+    expect(offenders(extension, /storage\.(local|sync)\b/)).toEqual(['extension/common/options.ts']);
     const store = readFileSync('extension/background/store.ts', 'utf8');
     expect(code(store)).toMatch(/storage\.session/);
   });

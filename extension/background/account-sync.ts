@@ -3,8 +3,8 @@
 // Entry points take the lock once; failures come back as values (outcomes, problems), and the
 // account, with its roles, is written once after the tokens' fan-out.
 import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts';
-import type { Options } from '../shared/options';
-import { ServerError } from '../shared/server-api';
+import type { Options } from '../common/options';
+import { ServerError } from '../common/server-api';
 import { clearWorkerAlarms, refreshAlarm, syncAlarm } from './alarms';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { removeAllHeaderRules } from './header-rules';

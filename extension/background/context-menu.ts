@@ -1,6 +1,6 @@
 // One "Open in Grafana" menu item; what it opens depends on where the user clicked.
 import browser, { type Menus } from 'webextension-polyfill';
-import type { OpenTarget } from '../shared/messages';
+import type { OpenTarget } from '../common/messages';
 import type { PublicInstance } from '../../server/contract/index.ts';
 import { locateInInstances, searchPath } from './grafana-url';
 

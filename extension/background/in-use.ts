@@ -8,7 +8,7 @@
 // access to, which are exactly the Grafana origins whose header rule can act (docs/extension.md).
 import browser from 'webextension-polyfill';
 import type { PublicInstance } from '../../server/contract/index.ts';
-import { buildConfig } from '../shared/build-config';
+import { buildConfig } from '../common/build-config';
 import { locateInInstances } from './grafana-url';
 import * as store from './store';
 

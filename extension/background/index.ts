@@ -2,9 +2,9 @@
 // dispatcher per event. No state lives in globals: everything is in storage.session, alarms and
 // session rules, so the browser may stop this worker at any moment.
 import browser, { type Alarms, type Menus, type Runtime, type Storage, type Tabs } from 'webextension-polyfill';
-import { testBuild } from '../shared/build-config';
-import { isMessage, isOwnPage, type Handlers, type Message } from '../shared/messages';
-import { affectsOptions } from '../shared/options';
+import { testBuild } from '../common/build-config';
+import { isMessage, isOwnPage, type Handlers, type Message } from '../common/messages';
+import { affectsOptions } from '../common/options';
 import { freshen, syncAccount } from './account-sync';
 import { updateBadge } from './badge';
 import { createMenus, menuTarget } from './context-menu';

@@ -1,8 +1,8 @@
 // Opening Grafana signed in: a new tab on `<grafana url><path>?<query>&auth_token=<jwt>`, or without
 // the token when the user keeps tokens out of URLs (the header rule then signs the page in).
 import browser from 'webextension-polyfill';
-import type { OpenResult, OpenTarget } from '../shared/messages';
-import { hasOrigins } from '../shared/permissions';
+import type { OpenResult, OpenTarget } from '../common/messages';
+import { hasOrigins } from '../common/permissions';
 import { tokenForOpening } from './account-sync';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { instanceUrl, withAuthToken } from './grafana-url';

@@ -1,8 +1,8 @@
 // What the popup shows, assembled from stored state only (no network).
 import browser from 'webextension-polyfill';
-import type { InstanceView, PopupState } from '../shared/messages';
-import { readOptions } from '../shared/options';
-import { originPattern } from '../shared/urls';
+import type { InstanceView, PopupState } from '../common/messages';
+import { readOptions } from '../common/options';
+import { originPattern } from '../common/urls';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { expiresAt, isExpired } from './refresh-schedule';
 import * as store from './store';

@@ -1,8 +1,8 @@
 // Retrying while the server cannot answer: a failure count per alarm, backoff, and the problem the
 // popup and badge show. The problem is also returned, so callers never read it back from storage.
 import browser from 'webextension-polyfill';
-import { buildConfig } from '../shared/build-config';
-import { ServerError } from '../shared/server-api';
+import { buildConfig } from '../common/build-config';
+import { ServerError } from '../common/server-api';
 import type { Clock } from './worker-deps';
 import { backoffSeconds, expiresAt } from './refresh-schedule';
 import * as store from './store';

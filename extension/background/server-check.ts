@@ -1,8 +1,8 @@
 // The options page's question "is this token server usable, and am I signed in there?", answered by
 // the worker: extension pages make no server calls of their own.
-import type { ServerCheck } from '../shared/messages';
-import { readOptions } from '../shared/options';
-import { serverApi, ServerError } from '../shared/server-api';
+import type { ServerCheck } from '../common/messages';
+import { readOptions } from '../common/options';
+import { serverApi, ServerError } from '../common/server-api';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 
 export async function checkServer(deps: WorkerDeps = systemDeps): Promise<ServerCheck> {

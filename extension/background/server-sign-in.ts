@@ -1,11 +1,11 @@
 // Signing in happens on the token server's own login page; the worker notices its completion by
 // watching tabs on the server's origin (their URL is visible thanks to the server's host permission).
 import browser, { type Tabs } from 'webextension-polyfill';
-import type { OpenTarget } from '../shared/messages';
+import type { OpenTarget } from '../common/messages';
 import { systemDeps, type Clock } from './worker-deps';
-import { readOptions } from '../shared/options';
+import { readOptions } from '../common/options';
 import { apiPaths } from '../../server/contract/index.ts';
-import { serverApi } from '../shared/server-api';
+import { serverApi } from '../common/server-api';
 import * as store from './store';
 import { forgetUser, syncAccount } from './account-sync';
 

@@ -1,7 +1,7 @@
 // The worker's whole state, kept in storage.session (memory only, gone when the browser closes,
 // invisible to content scripts) so that the worker can be stopped at any moment.
 import browser from 'webextension-polyfill';
-import type { OpenTarget, ProblemCode } from '../shared/messages';
+import type { OpenTarget, ProblemCode } from '../common/messages';
 import type { GrafanaRole, PublicConfig, PublicUser } from '../../server/contract/index.ts';
 
 export interface TokenRecord {

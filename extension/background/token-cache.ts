@@ -3,7 +3,7 @@
 // Never log a token, never write one to storage.local.
 import browser from 'webextension-polyfill';
 import type { GrafanaRole, PublicInstance } from '../../server/contract/index.ts';
-import { ServerError } from '../shared/server-api';
+import { ServerError } from '../common/server-api';
 import { refreshAlarm } from './alarms';
 import type { Clock } from './worker-deps';
 import { removeHeaderRules, setHeaderRules } from './header-rules';

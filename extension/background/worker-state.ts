@@ -1,9 +1,9 @@
 // What every job starts from: the resolved options, a client of the configured server, and the
 // stored config and account when they belong to that server.
 import type { PublicConfig, PublicInstance } from '../../server/contract/index.ts';
-import { buildConfig } from '../shared/build-config';
-import { readOptions, type Options } from '../shared/options';
-import { serverApi, type ServerApi } from '../shared/server-api';
+import { buildConfig } from '../common/build-config';
+import { readOptions, type Options } from '../common/options';
+import { serverApi, type ServerApi } from '../common/server-api';
 import type { WorkerDeps } from './worker-deps';
 import type { RefreshPolicy } from './refresh-schedule';
 import * as store from './store';

@@ -1,6 +1,6 @@
 import type { PublicConfig } from '../../server/contract/index.ts';
-import type { Options, ResolvedOptions } from '../shared/options';
-import { releaseOriginsExcept, requestOrigins } from '../shared/permissions';
+import type { Options, ResolvedOptions } from '../common/options';
+import { releaseOriginsExcept, requestOrigins } from '../common/permissions';
 import { LockNote, type Notice } from './LockNote';
 import type { Granted } from './use-granted';
 import { errorText } from './use-options';

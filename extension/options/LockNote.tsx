@@ -1,4 +1,4 @@
-import type { OptionKey, ResolvedOptions } from '../shared/options';
+import type { OptionKey, ResolvedOptions } from '../common/options';
 
 export type Notice = { kind: 'ok' | 'error' | 'info'; text: string } | null;
 

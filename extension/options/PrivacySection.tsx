@@ -1,4 +1,4 @@
-import type { Options, ResolvedOptions } from '../shared/options';
+import type { Options, ResolvedOptions } from '../common/options';
 import { LockNote } from './LockNote';
 
 export function PrivacySection(props: {

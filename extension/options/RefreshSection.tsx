@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { isValidOption, optionBounds, type Options, type ResolvedOptions } from '../shared/options';
+import { isValidOption, optionBounds, type Options, type ResolvedOptions } from '../common/options';
 import { LockNote } from './LockNote';
 
 /**

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import type { ServerCheck } from '../shared/messages';
-import { saveUserOptions, type ResolvedOptions } from '../shared/options';
-import { requestOrigins } from '../shared/permissions';
-import { normalizeServerUrl } from '../shared/urls';
+import type { ServerCheck } from '../common/messages';
+import { saveUserOptions, type ResolvedOptions } from '../common/options';
+import { requestOrigins } from '../common/permissions';
+import { normalizeServerUrl } from '../common/urls';
 import { LockNote, NoticeLine, type Notice } from './LockNote';
 import type { Granted } from './use-granted';
 import { errorText } from './use-options';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import browser from 'webextension-polyfill';
 import type { PublicConfig } from '../../server/contract/index.ts';
-import { hasOrigins } from '../shared/permissions';
+import { hasOrigins } from '../common/permissions';
 
 export interface Granted {
   /** False until the first answer: nothing is reported missing before it is known. */

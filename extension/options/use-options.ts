@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import browser from 'webextension-polyfill';
-import { affectsOptions, readOptions, saveUserOptions, type Options, type ResolvedOptions } from '../shared/options';
+import { affectsOptions, readOptions, saveUserOptions, type Options, type ResolvedOptions } from '../common/options';
 
 /** The resolved options, re-read whenever the user's or the administrator's values change. */
 export function useOptions(): ResolvedOptions | null {

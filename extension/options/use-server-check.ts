@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { send, type ServerCheck } from '../shared/messages';
-import { hasOrigins } from '../shared/permissions';
+import { send, type ServerCheck } from '../common/messages';
+import { hasOrigins } from '../common/permissions';
 import { errorText } from './use-options';
 
 /**

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import browser from 'webextension-polyfill';
-import { send, type InstanceView, type PopupState } from '../shared/messages';
+import { send, type InstanceView, type PopupState } from '../common/messages';
 import { formatRemaining, hostOf } from '../ui/format';
 import { useNow } from '../ui/use-now';
 

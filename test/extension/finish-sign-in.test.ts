@@ -1,6 +1,6 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it } from 'vitest';
-import type { OpenResult } from '../../extension/shared/messages';
+import type { OpenResult } from '../../extension/common/messages';
 import { serverUrl } from './fakes';
 import { advance, openedUrls, popupSender, sendAs, session, setUp, until } from './harness';
 

@@ -1,7 +1,7 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it } from 'vitest';
-import { isMessage, isOwnPage, messageTypes } from '../../extension/shared/messages';
-import type { PopupState } from '../../extension/shared/messages';
+import { isMessage, isOwnPage, messageTypes } from '../../extension/common/messages';
+import type { PopupState } from '../../extension/common/messages';
 import { instances, serverUrl } from './fakes';
 import { popupSender, sendAs, setUp } from './harness';
 

@@ -1,7 +1,7 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it, vi } from 'vitest';
 import { menuItemId, menuTarget } from '../../extension/background/context-menu';
-import type { OpenResult, PopupState } from '../../extension/shared/messages';
+import type { OpenResult, PopupState } from '../../extension/common/messages';
 import { instances, serverUrl } from './fakes';
 import { advance, openedUrls, openTab, openTabs, popupSender, restartWorker, sendAs, setUp, until } from './harness';
 

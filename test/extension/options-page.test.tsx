@@ -1,11 +1,11 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MessageType, ServerCheck } from '../../extension/shared/messages';
+import type { MessageType, ServerCheck } from '../../extension/common/messages';
 import { granted, instances } from './fakes';
 
 const send = vi.fn<(type: MessageType, request?: unknown) => Promise<unknown>>();
-vi.mock('../../extension/shared/messages', () => ({ send: (type: MessageType, request?: unknown) => send(type, request) }));
+vi.mock('../../extension/common/messages', () => ({ send: (type: MessageType, request?: unknown) => send(type, request) }));
 
 const serverUrl = 'http://sso.example.test:7000';
 const config = { issuer: serverUrl, loginUrl: `${serverUrl}/login`, instances };

@@ -1,7 +1,7 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it } from 'vitest';
-import { defaults, readOptions, resolveOptions, saveUserOptions, affectsOptions } from '../../extension/shared/options';
-import { normalizeServerUrl } from '../../extension/shared/urls';
+import { defaults, readOptions, resolveOptions, saveUserOptions, affectsOptions } from '../../extension/common/options';
+import { normalizeServerUrl } from '../../extension/common/urls';
 
 describe('resolveOptions', () => {
   it('starts from the documented defaults', () => {

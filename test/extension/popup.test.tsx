@@ -1,9 +1,9 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MessageType, PopupState } from '../../extension/shared/messages';
+import type { MessageType, PopupState } from '../../extension/common/messages';
 
 const send = vi.fn<(type: MessageType, request?: unknown) => Promise<unknown>>();
-vi.mock('../../extension/shared/messages', () => ({ send: (type: MessageType, request?: unknown) => send(type, request) }));
+vi.mock('../../extension/common/messages', () => ({ send: (type: MessageType, request?: unknown) => send(type, request) }));
 
 const signedIn: PopupState = {
   status: 'signed-in',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, serverApi, ServerError } from '../../extension/shared/server-api';
+import { parseConfig, serverApi, ServerError } from '../../extension/common/server-api';
 
 const config = (instance: Record<string, unknown>) => ({
   issuer: 'https://sso.example.com',

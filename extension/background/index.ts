@@ -42,6 +42,11 @@ const handlers: Handlers = {
     await signOut();
     return null;
   },
+  // The launcher's messages: being built (issue 13); they answer "nothing yet" until then.
+  recentDashboards: async () => [],
+  clearRecent: async () => null,
+  takePendingQuery: async () => '',
+  currentPageLink: async () => null,
 };
 
 function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {

@@ -1,6 +1,7 @@
 // The one message map between the extension's pages (popup, options) and the worker.
 import browser, { type Runtime } from 'webextension-polyfill';
 import type { GrafanaRole, PublicConfig, PublicUser } from '../../server/contract/index.ts';
+import type { PageLink, RecentDashboard } from './launcher';
 import type { ServerErrorCode } from './server-api';
 
 export interface InstanceView {
@@ -32,6 +33,10 @@ export interface OpenTarget {
   instanceId?: string;
   /** Path within the instance, '/'-rooted, with its query and fragment. */
   path?: string;
+  /** The dashboard's title, kept in Recent (launcher opens). */
+  title?: string;
+  /** Open in a background tab and keep the popup (Ctrl/Cmd+Enter). */
+  background?: boolean;
 }
 
 export type OpenResult =
@@ -53,13 +58,31 @@ export interface MessageMap {
   signOut: { request: Record<string, never>; response: null };
   /** The configured server's config and who is signed in there (options page). */
   checkServer: { request: Record<string, never>; response: ServerCheck };
+  /** The launcher's Recent list (options page: count and Clear). Searches use the port (launcher.ts). */
+  recentDashboards: { request: Record<string, never>; response: RecentDashboard[] };
+  clearRecent: { request: Record<string, never>; response: null };
+  /** A search the context menu asked the popup to show ('' when none); taking it clears it. */
+  takePendingQuery: { request: Record<string, never>; response: string };
+  /** The current tab's Grafana page as a /go/ link, null when it is not in a reachable instance. */
+  currentPageLink: { request: Record<string, never>; response: PageLink | null };
 }
 
 export type MessageType = keyof MessageMap;
 export type Message = { [K in MessageType]: { type: K } & MessageMap[K]['request'] }[MessageType];
 export type Handlers = { [K in MessageType]: (request: MessageMap[K]['request']) => Promise<MessageMap[K]['response']> };
 
-export const messageTypes: readonly MessageType[] = ['getState', 'refresh', 'open', 'signIn', 'signOut', 'checkServer'];
+export const messageTypes: readonly MessageType[] = [
+  'getState',
+  'refresh',
+  'open',
+  'signIn',
+  'signOut',
+  'checkServer',
+  'recentDashboards',
+  'clearRecent',
+  'takePendingQuery',
+  'currentPageLink',
+];
 
 export function isMessage(value: unknown): value is Message {
   return (

@@ -112,6 +112,8 @@ describe('parameters', () => {
     expect(await uids('?tag=linux&tag=hosts')).toEqual(['node-exporter']);
     expect(await uids('?tag=linux&tag=slo')).toEqual([]);
     expect(await uids('?tag=LINUX')).toEqual([]);
+    // The database counts matching tag rows: asking for one tag twice finds nothing.
+    expect(await uids('?tag=linux&tag=linux')).toEqual([]);
   });
 
   it('type: dash-db or dash-folder; any other value filters nothing', async () => {
@@ -121,13 +123,15 @@ describe('parameters', () => {
     expect((await uids('?type=dashboard')).length).toBe(13);
   });
 
-  it('folderUIDs: repeated; "" is the root (top-level folders and root dashboards); folderIds the same by id, 0 the root', async () => {
+  it('folderUIDs: repeated; "general" is the root (top-level folders and root dashboards); folderIds the same by id, 0 the root', async () => {
     const { uids, search } = await setup();
     expect(await uids('?folderUIDs=infra')).toEqual(['disk-usage', 'kubernetes-cluster', 'node-exporter']);
     expect(await uids('?folderUIDs=infra&folderUIDs=databases')).toEqual(['disk-usage', 'kubernetes-cluster', 'node-exporter', 'postgres-overview', 'redis-latency']);
-    expect(await uids('?folderUIDs=')).toEqual(['databases', 'infra', 'services', 'team-overview', 'token-server']);
+    expect(await uids('?folderUIDs=general')).toEqual(['databases', 'infra', 'services', 'team-overview', 'token-server']);
+    expect(await uids('?folderUIDs=general&folderUIDs=databases')).toEqual(['databases', 'infra', 'services', 'postgres-overview', 'redis-latency', 'team-overview', 'token-server']);
+    expect(await uids('?folderUIDs=')).toEqual([]);
     expect(await uids('?folderIds=1')).toEqual(await uids('?folderUIDs=infra'));
-    expect(await uids('?folderIds=0')).toEqual(await uids('?folderUIDs='));
+    expect(await uids('?folderIds=0')).toEqual(await uids('?folderUIDs=general'));
     // An id that does not parse is dropped: no folder filter at all.
     expect((await uids('?folderIds=abc')).length).toBe(13);
     expect(await search('?folderIds=1&folderUIDs=infra')).toMatchObject({ status: 400, body: { message: 'search supports UIDs or IDs, not both' } });
@@ -195,6 +199,8 @@ describe('who sees what', () => {
       method: 'OPTIONS',
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-jwt-assertion' },
     });
+    expect(preflight.status).toBe(404);
+    expect(await preflight.json()).toEqual({ message: 'Not found' });
     expect([...preflight.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@ export type SearchAnswer = { status: 200; body: SearchHit[] } | { status: 400 | 
 
 export const MAX_LIMIT = 5000;
 export const DEFAULT_LIMIT = 1000;
+const GENERAL = 'general';
 
 export function searchDashboards(catalog: DashboardCatalog, params: URLSearchParams, caller: SearchCaller): SearchAnswer {
   const one = (name: string) => params.get(name) ?? '';
@@ -72,12 +73,14 @@ export function searchDashboards(catalog: DashboardCatalog, params: URLSearchPar
   if (caller.orgRole === 'None' || caller.orgRole === '') return { status: 200, body: [] };
 
   const needle = query.toLowerCase();
-  const parentUid = (e: CatalogEntry) => e.folder?.uid ?? '';
+  // The root is asked for as "general" (Grafana's General folder uid); "" names no folder.
+  const parentUid = (e: CatalogEntry) => e.folder?.uid ?? GENERAL;
   const parentId = (e: CatalogEntry) => e.folder?.id ?? 0;
   const matches = catalog.entries.filter(
     (e) =>
       (needle === '' || e.title.toLowerCase().includes(needle)) &&
-      tags.every((t) => e.tags.includes(t)) &&
+      // SQL: the dashboard's tags among those asked for, counted, at least as many as asked for.
+      e.tags.filter((t) => tags.includes(t)).length >= tags.length &&
       (dashboardUids.length > 0 ? dashboardUids.includes(e.uid) : dashboardIds.length === 0 || dashboardIds.includes(e.id)) &&
       (type === 'dash-folder' ? e.isFolder : type === 'dash-db' ? !e.isFolder : true) &&
       (folderIds.length === 0 || folderIds.includes(parentId(e))) &&

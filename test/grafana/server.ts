@@ -6,6 +6,7 @@
  * - every other path is a page of Grafana's single-page app: 200 with the app when signed in (an
  *   unknown dashboard uid too: "not found" is drawn by the frontend), else 302 /login. The record says
  *   which dashboard or folder page it was (dashboard-pages.ts), with the tab title Grafana gives it.
+ * - OPTIONS (a CORS preflight): 404, no CORS headers, nothing recorded.
  * - with `[server] serve_from_sub_path`, the root_url's sub-path is taken off the request path first.
  * - /login: 302 / when a JWT signs the request in (it lasts that one request), else the login page.
  * - /__standin/...: TEST-ONLY controls that real Grafana does not have (clock, request log, users).
@@ -70,6 +71,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   if (received.startsWith('/__standin/')) return testControls(req, res, ctx, received, method);
   const { subUrl, serveFromSubPath } = ctx.auth.settings.server;
   const path = serveFromSubPath && subUrl && (received === subUrl || received.startsWith(`${subUrl}/`)) ? received.slice(subUrl.length) || '/' : received;
+  if (method === 'OPTIONS') {
+    // No route answers OPTIONS and Grafana has no CORS support: a preflight gets a plain 404, no
+    // Access-Control-* headers, so a web page of another origin cannot call the API with a token header.
+    if (path.startsWith('/api/')) return sendJson(res, 404, { message: 'Not found' });
+    return sendHtml(res, 404, '<!doctype html><title>Page not found - Grafana</title><h1>Page not found</h1>');
+  }
   const api = { users: ctx.auth.users, rules: ctx.auth.rules, dashboards: ctx.dashboards };
   if (path.startsWith('/api/') && publicApiRoute(res, path, method, api) !== undefined) return;
 

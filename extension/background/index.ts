@@ -10,7 +10,9 @@ import { updateBadge } from './badge';
 import { createMenus, menuTarget } from './context-menu';
 import { dispatchAlarm } from './dispatch-alarm';
 import { onGrafanaTabUpdated } from './grafana-tabs';
+import { dropUngrantedLinkRules } from './header-rules';
 import { openGrafana } from './open-grafana';
+import { currentPageLink } from './page-link';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
 import { finishPendingOpen } from './finish-sign-in';
@@ -46,7 +48,7 @@ const handlers: Handlers = {
   recentDashboards: async () => [],
   clearRecent: async () => null,
   takePendingQuery: async () => '',
-  currentPageLink: async () => null,
+  currentPageLink: () => currentPageLink(),
 };
 
 function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {
@@ -94,6 +96,10 @@ browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageCh
 
 browser.permissions.onAdded.addListener(() => {
   run('permissions', syncAccount());
+});
+
+browser.permissions.onRemoved.addListener(() => {
+  run('permissions withdrawn', store.load('config').then((cached) => dropUngrantedLinkRules(cached?.config.instances ?? [])));
 });
 
 // Real context menus cannot be clicked in headless Chromium: the browser tests' build lets them call

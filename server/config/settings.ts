@@ -47,7 +47,7 @@ const INSTANCE_FIELDS = {
   }),
   defaultRole: field({ doc: 'role for users without a grant; `null` means no access without one', parse: nullable(role), default: 'Viewer' }),
   groupRoles: field({ doc: 'group → role; a user gets the highest role among their groups', parse: record(role, 'group name → role'), default: {} }),
-  urlLogin: field({ doc: 'emit `url_login = true` (one-click opening by URL)', parse: flag(), default: true }),
+  urlLogin: field({ doc: 'emit `url_login = true` (one-click opening by URL; `/go/` links need it where the extension does not serve them)', parse: flag(), default: true }),
 };
 
 type Instance = ValuesOf<typeof INSTANCE_FIELDS>;

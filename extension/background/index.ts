@@ -13,6 +13,9 @@ import { onGrafanaTabUpdated } from './grafana-tabs';
 import { dropUngrantedLinkRules } from './header-rules';
 import { openGrafana } from './open-grafana';
 import { currentPageLink } from './page-link';
+import { takePendingQuery } from './pending-query';
+import { clearRecent, loadRecent } from './recent';
+import { onSearchPort } from './search-port';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
 import { finishPendingOpen } from './finish-sign-in';
@@ -34,7 +37,7 @@ const handlers: Handlers = {
     await syncAccount();
     return popupState();
   },
-  open: (target) => openGrafana({ instanceId: target.instanceId, path: target.path }),
+  open: (target) => openGrafana({ instanceId: target.instanceId, path: target.path, title: typeof target.title === 'string' ? target.title : undefined, background: target.background === true }),
   checkServer: () => checkServer(),
   signIn: async () => {
     await openSignIn();
@@ -44,10 +47,12 @@ const handlers: Handlers = {
     await signOut();
     return null;
   },
-  // The launcher's messages: being built (issue 13); they answer "nothing yet" until then.
-  recentDashboards: async () => [],
-  clearRecent: async () => null,
-  takePendingQuery: async () => '',
+  recentDashboards: async () => loadRecent((await store.load('config'))?.config.instances.map((i) => i.id)),
+  clearRecent: async () => {
+    await clearRecent();
+    return null;
+  },
+  takePendingQuery: () => takePendingQuery(Date.now()),
   currentPageLink: () => currentPageLink(),
 };
 
@@ -71,6 +76,8 @@ browser.runtime.onStartup.addListener(() => {
 });
 
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => handleMessage(message, sender));
+
+browser.runtime.onConnect.addListener((port: Runtime.Port) => onSearchPort(port));
 
 browser.alarms.onAlarm.addListener((alarm: Alarms.Alarm) => {
   run(`alarm ${alarm.name}`, dispatchAlarm(alarm.name));

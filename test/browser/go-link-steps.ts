@@ -4,6 +4,7 @@
 // signed in with a live token.
 import { decodeJwt } from 'jose';
 import { expect, it } from 'vitest';
+import { dashboardViews } from '../grafana/dashboard-helpers';
 import { extensionState } from './extension-state';
 import { waitFor } from './harness';
 import type { Scenario } from './scenarios';
@@ -22,7 +23,8 @@ export const otherSiteGoLinks = (serverUrl: string) => ({
 export function goLinkSteps(s: Scenario): void {
   const { storedToken, headerRuleValues, linkRuleTypes } = extensionState(() => s.browser);
   const linkMints = async () => (await s.stack.server.store.listAudit(1000)).filter((e) => e.type === 'token_minted' && e.via === 'link');
-  const dashboardLoads = (since: number) => s.grafana.requests.slice(since).filter((r) => r.kind === 'page' && r.path === dashboard);
+  // The stand-in's record of who viewed the dashboard page and how the token came (header or URL).
+  const dashboardLoads = (since: number) => dashboardViews(s.grafana, 'http-latency', since);
   const hasUrlToken = () => (window as unknown as { standin: { hasUrlToken: boolean } }).standin.hasUrlToken;
 
   it('a /go/ link on another site, extension signed in: its rule opens the Grafana page signed in by the header, no token in the URL, none minted', async () => {
@@ -32,7 +34,7 @@ export function goLinkSteps(s: Scenario): void {
     const page = await s.browser.newPage(s.otherSiteUrl);
     await Promise.all([page.waitForURL(`${s.grafana.url}${dashboard}${query}`), page.click('#go-link')]);
     expect(await signedInPage(page)).toEqual({ status: 'signed-in', login: 'alice', role: 'Editor' });
-    expect(dashboardLoads(mark)).toMatchObject([{ tokenSource: 'header', result: 'user', login: 'alice' }]);
+    expect(dashboardLoads(mark)).toMatchObject([{ tokenSource: 'header', status: 200, login: 'alice' }]);
     expect(await page.evaluate(hasUrlToken, null)).toBe(false);
     expect(await linkMints()).toHaveLength(minted);
     await page.close();
@@ -85,7 +87,7 @@ export function goLinkSteps(s: Scenario): void {
     }, 15_000, 'the Grafana page');
     expect(`${url.pathname}${url.search}`).toMatch(new RegExp(`^${dashboard}\\${query}&auth_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
     expect(await signedInPage(page)).toMatchObject({ status: 'signed-in', login: 'alice', role: 'Editor' });
-    expect(dashboardLoads(mark)[0]).toMatchObject({ tokenSource: 'url', result: 'user', login: 'alice' });
+    expect(dashboardLoads(mark)[0]).toMatchObject({ tokenSource: 'url', status: 200, login: 'alice' });
     expect((await linkMints()).length).toBe(minted + 1);
 
     // The retry comes: the Grafana tab is in use (in-use.ts), so the worker fetches a token for it,

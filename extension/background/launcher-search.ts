@@ -58,8 +58,10 @@ export async function searchInstances(query: string, signal: AbortSignal, post: 
     if (!token.ok) {
       status(instance, token.reason, token.message);
     } else {
-      const outcome = await searchGrafana(instance, token.token, query ? { query, limit: perInstanceLimit } : { starred: true, limit: perInstanceLimit }, deps.fetch, signal);
-      if (signal.aborted) return;
+      const params = query ? { query, limit: perInstanceLimit } : { starred: true, limit: perInstanceLimit };
+      // Rejects only when aborted: a newer query or a closed popup, for which nothing is posted.
+      const outcome = await searchGrafana(instance, token.token, params, deps.fetch, signal).catch(() => undefined);
+      if (!outcome || signal.aborted) return;
       if (outcome.ok) {
         hits = [...hits, ...outcome.hits];
         status(instance);

@@ -2,11 +2,14 @@
 // The launcher's search over the popup's port, against the real token server and a Grafana stand-in
 // per instance (real tokens, verified by the stand-in over the real JWKS endpoint).
 import { fakeBrowser } from '@webext-core/fake-browser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startGrafanaStandin } from '../grafana/standin.ts';
 import { granted } from './fakes';
 import { connectSearchPort, popupSender, startWorker, until } from './harness';
 import { startLauncherStack, type LauncherStack } from './real-stack';
+
+// Real servers on a machine shared with other work: more time than the unit tests' default.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 let s: LauncherStack | undefined;
 afterEach(async () => {

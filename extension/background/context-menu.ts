@@ -44,7 +44,7 @@ async function searchSelection(query: string, info: ClickInfo, deps: WorkerDeps)
   const kept = keepPendingQuery(query, deps.clock.now());
   const popup = openPopup();
   await kept;
-  if (await popup) return; // the popup takes the query (takePendingQuery)
+  if (await popup) return 'popup'; // the popup takes the query (takePendingQuery)
   await takePendingQuery(deps.clock.now());
   const instances = (await store.load('config'))?.config.instances ?? [];
   const page = locateInInstances(info.frameUrl ?? info.pageUrl ?? '', instances);

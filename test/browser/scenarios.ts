@@ -9,6 +9,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { expectAccessible } from './axe';
 import type { BrowserUnderTest, TestPage } from './driver';
 import { extensionState } from './extension-state';
+import { launcherEntrySteps } from './launcher-entry-steps';
 import { buildTestExtension, waitFor } from './harness';
 import { expectFocusOrder, focused } from './keyboard';
 import { startOtherSite, type OtherSite } from './other-site';
@@ -193,6 +194,8 @@ function sharedSteps(s: Scenario): void {
     expect(await tab.url()).toMatch(new RegExp(`^${s.grafana.url}/d/http-latency/http-latency\\?orgId=1&auth_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
     await tab.close();
   });
+
+  launcherEntrySteps(s, signedInPage);
 
   it('refreshes the token with an alarm before it expires while a Grafana tab is open, and replaces the header rule', async () => {
     // Only instances in use are refreshed: a Grafana tab stays open throughout, and the last opening

@@ -11,7 +11,9 @@ import { createMenus, onMenuClicked } from './context-menu';
 import { dispatchAlarm } from './dispatch-alarm';
 import { onGrafanaTabUpdated } from './grafana-tabs';
 import { onOmniboxEntered, onOmniboxInput } from './omnibox';
+import { dropUngrantedLinkRules } from './header-rules';
 import { openGrafana } from './open-grafana';
+import { currentPageLink } from './page-link';
 import { takePendingQuery } from './pending-query';
 import { clearRecent, loadRecent } from './recent';
 import { onSearchPort } from './search-port';
@@ -52,7 +54,7 @@ const handlers: Handlers = {
     return null;
   },
   takePendingQuery: () => takePendingQuery(Date.now()),
-  currentPageLink: async () => null,
+  currentPageLink: () => currentPageLink(),
 };
 
 function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {
@@ -105,6 +107,10 @@ browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageCh
 
 browser.permissions.onAdded.addListener(() => {
   run('permissions', syncAccount());
+});
+
+browser.permissions.onRemoved.addListener(() => {
+  run('permissions withdrawn', store.load('config').then((cached) => dropUngrantedLinkRules(cached?.config.instances ?? [])));
 });
 
 // Real context menus cannot be clicked in headless Chromium: the browser tests' build lets them call

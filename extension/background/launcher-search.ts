@@ -30,7 +30,9 @@ export async function searchInstances(query: string, signal: AbortSignal, post: 
   }
   const { config, account, options } = state;
   const instances = config?.instances ?? [];
-  const recent: RecentDashboard[] = query === '' && account?.status === 'signed-in' ? await loadRecent(instances.map((i) => i.id)) : [];
+  // Recent drops instances that no longer exist, and shows only those the user can open.
+  const recent: RecentDashboard[] =
+    query === '' && account?.status === 'signed-in' ? (await loadRecent(instances.map((i) => i.id))).filter((r) => r.instanceId in account.roles) : [];
   const statuses: InstanceSearchStatus[] = [];
   let hits: DashboardHit[] = [];
   const defaultId = config && pickInstance(config, options)?.id;

@@ -5,6 +5,7 @@
 import { expect, it } from 'vitest';
 import type { Scenario } from './scenarios';
 import { extensionState } from './extension-state';
+import { signedInPage } from './standin-page';
 
 interface Suggestion {
   content: string;
@@ -12,7 +13,7 @@ interface Suggestion {
 }
 type Hook = { grafanaSsoTest: { omniboxInput(text: string): Promise<Suggestion[]>; omniboxEntered(text: string, disposition: string): Promise<unknown> } };
 
-export function launcherEntrySteps(s: Scenario, signedInPage: (page: Awaited<ReturnType<Scenario['browser']['newPage']>>) => Promise<{ status: string; login: string }>): void {
+export function launcherEntrySteps(s: Scenario): void {
   const { menuClicked } = extensionState(() => s.browser);
   const omniboxInput = (text: string) => s.browser.inBackground((scope, t) => (scope as unknown as Hook).grafanaSsoTest.omniboxInput(t), text);
   const omniboxEntered = (text: string, disposition: string) =>

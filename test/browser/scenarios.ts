@@ -98,6 +98,8 @@ function sharedSteps(s: Scenario): void {
     await login.clickButton('Sign in');
 
     await popup.waitForText('Alice Doe');
+    // Roles and tokens are folded away under the launcher.
+    await popup.click('details.account summary');
     await popup.waitForText('Editor');
     await popup.waitForText(/token \d:\d\d left/);
     expect(await badge()).toBe('✓');
@@ -215,6 +217,7 @@ function sharedSteps(s: Scenario): void {
 
     const again = await openPopup();
     await again.waitForText('Alice Doe');
+    await again.click('details.account summary');
     await again.waitForText(/token \d:\d\d left/);
     // A fresh background scope answered: nothing survived in globals.
     expect(await s.browser.inBackground((scope) => (scope as { marker?: string }).marker ?? 'gone', null)).toBe('gone');

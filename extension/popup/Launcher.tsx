@@ -19,7 +19,7 @@ export function Launcher(props: {
 }) {
   const { state, onOpen } = props;
   const [query, setQuery] = useState('');
-  const { view, loading, retry } = useSearch(query, true);
+  const { view, loading, failed, retry } = useSearch(query, true);
   // The highlight belongs to one answer: a new query starts again at its first result.
   const [moved, setMoved] = useState<{ seq: number; index: number | null } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -76,7 +76,7 @@ export function Launcher(props: {
   };
   const statuses = view?.instances ?? [];
   const searchedFine = reachable.filter((i) => statuses.some((s) => s.instanceId === i.id && s.problem === null));
-  const announcement = message ?? (loading ? '' : searchedFine.length ? summary(shown, items.length) : 'No instance could be searched');
+  const announcement = message ?? (failed ? 'Search did not answer' : loading ? '' : searchedFine.length ? summary(shown, items.length) : 'No instance could be searched');
 
   return (
     <section className="launcher" aria-label="Dashboards">
@@ -115,6 +115,11 @@ export function Launcher(props: {
       {!loading && items.length === 0 && shown !== '' && searchedFine.length > 0 ? <NoMatches query={shown} instances={searchedFine} actions={actions} /> : null}
       {!loading && items.length === 0 && shown === '' && searchedFine.length > 0 ? (
         <p className="muted empty">No starred or recent dashboards yet: type to search, or star dashboards in Grafana.</p>
+      ) : null}
+      {failed ? (
+        <div className="notice error">
+          The extension's background did not answer the search. <button onClick={retry}>Retry</button>
+        </div>
       ) : null}
       <InstanceProblems statuses={statuses} instances={state.instances} actions={actions} />
       <p role="status" className="sr-only">

@@ -2,10 +2,9 @@
 // settled query, answers for older requests dropped. The worker cancels the older request itself.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import browser, { type Runtime } from 'webextension-polyfill';
+import { searchDebounceMs } from './search-timing';
 import { searchPortName, type DashboardHit, type InstanceSearchStatus, type RecentDashboard, type SearchAnswer, type SearchRequest } from '../common/launcher';
 
-/** Quiet time after a keystroke before the query is sent: fast typists send one request per word. */
-export const searchDebounceMs = 130;
 
 /** What the worker answered so far for one request (answers merged as instances report). */
 export interface SearchView {
@@ -42,11 +41,14 @@ export function mergeAnswer(view: SearchView | null, answer: SearchAnswer): Sear
 /**
  * Searches `query` over the port while `enabled`: the empty query (starred and recent) at once, any
  * other after `debounceMs` of quiet. `view` is the newest request's answer so far (the previous one
- * stays shown until it arrives); `loading` is true until the newest request is done.
+ * stays shown until it arrives); `loading` is true until the newest request is done; `failed` when
+ * the worker went away and did not come back.
  */
 export function useSearch(query: string, enabled: boolean, debounceMs = searchDebounceMs) {
   const [view, setView] = useState<SearchView | null>(null);
   const [asked, setAsked] = useState(0);
+  /** The worker went away twice during one request: nobody is answering. */
+  const [failed, setFailed] = useState(false);
   const port = useRef<Runtime.Port | null>(null);
   /** The newest request, whether the worker finished it, and whether it was already sent again. */
   const latest = useRef<{ request: SearchRequest; done: boolean; resent: boolean } | null>(null);
@@ -54,6 +56,7 @@ export function useSearch(query: string, enabled: boolean, debounceMs = searchDe
   const post = useCallback((request: SearchRequest, resent = false) => {
     latest.current = { request, done: false, resent };
     setAsked(request.seq);
+    setFailed(false);
     if (!port.current) {
       const p = browser.runtime.connect({ name: searchPortName });
       p.onMessage.addListener((message: unknown) => {
@@ -67,7 +70,9 @@ export function useSearch(query: string, enabled: boolean, debounceMs = searchDe
         if (port.current === p) port.current = null;
         // The worker stopped mid-search: ask the new one, once, on a new port.
         const now = latest.current;
-        if (now && !now.done && !now.resent) post({ seq: now.request.seq + 1, query: now.request.query }, true);
+        if (!now || now.done) return;
+        if (now.resent) setFailed(true);
+        else post({ seq: now.request.seq + 1, query: now.request.query }, true);
       });
       port.current = p;
     }
@@ -96,6 +101,6 @@ export function useSearch(query: string, enabled: boolean, debounceMs = searchDe
   );
 
   const retry = useCallback(() => ask(trimmed), [ask, trimmed]);
-  const loading = view === null || view.seq !== asked || !view.done;
-  return { view, loading, retry };
+  const loading = !failed && (view === null || view.seq !== asked || !view.done);
+  return { view, loading, failed, retry };
 }

@@ -3,6 +3,7 @@
 import type { ClickResult } from './click/click.ts';
 import type { ProfileSummary } from './cpu-profile.ts';
 import type { Footprint } from './footprint.ts';
+import type { LauncherResult } from './launcher/launcher.ts';
 import type { Machine } from './machine.ts';
 import type { SignRate } from './sign-rate.ts';
 import type { SessionResult } from './staying-signed-in/simulate.ts';
@@ -19,6 +20,7 @@ export interface BenchResults {
   signing?: { jose: SignRate; mintToken: SignRate };
   profile?: ProfileSummary & { work: Record<string, number> };
   click?: ClickResult;
+  launcher?: LauncherResult;
   /** The staying-signed-in simulation's scenarios; the first has one Grafana tab open. */
   sessions?: SessionResult[];
   footprint?: Footprint;
@@ -83,6 +85,14 @@ export function renderTable(r: BenchResults): string {
       ['', 'no token cached: click → Grafana page requested', `${fmt(c.uncached.pageMs)} ms`, `${fmt(c.reference.pageMs)} ms`, fmt(ratio(c.uncached.pageMs, c.reference.pageMs), 2), '', ''],
     );
   }
+  const l = r.launcher;
+  if (l) {
+    const reference = `popup's own first render: ${fmt(l.firstRenderMs)} ms`;
+    rows.push(
+      ['2b launcher (cached token)', 'popup opened → starred list visible (median)', `${fmt(l.starredMs)} ms`, reference, fmt(ratio(l.starredMs, l.firstRenderMs), 2), '', ''],
+      ['', `keystroke → results visible (includes the ${l.debounceMs} ms debounce)`, `${fmt(l.keystrokeMs)} ms`, reference, fmt(ratio(l.keystrokeMs, l.firstRenderMs), 2), '', ''],
+    );
+  }
   const sessions = r.sessions ?? [];
   const s = sessions.find((x) => x.tabOpen && x.instances === 1);
   if (s) {
@@ -132,7 +142,7 @@ export function renderMachine(m: Machine): string {
 
 export function renderSettings(r: BenchResults): string {
   const s = r.settings;
-  return `Token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route and engine, routes alternating, engines taking turns, ${s.connections} connections, ${s.users} signed-in users; click: ${s.clickIterations} rounds; medians throughout, (lowest–highest run) beside them.`;
+  return `Token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route and engine, routes alternating, engines taking turns, ${s.connections} connections, ${s.users} signed-in users; click and launcher: ${s.clickIterations} rounds each; medians throughout, (lowest–highest run) beside them.`;
 }
 
 export function renderProfile(p: ProfileSummary & { work: Record<string, number> }): string {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type ElementHandle, type Page, type Target } from 'puppeteer-core';
+import puppeteer, { type Browser, type ElementHandle, type KeyInput, type Page, type Target } from 'puppeteer-core';
 import { geckoId, firefoxDir } from '../../extension/build/firefox';
 import { firefoxPath } from './debian-browsers';
 import { pageHasText, textPattern, type BrowserUnderTest, type TestPage } from './driver';
@@ -53,6 +53,14 @@ function firefoxPage(page: Page): TestPage {
       await field.type(value);
     },
     click: async (selector) => (await element(selector)).click(),
+    press: async (keys) => {
+      // Playwright's 'Control+Enter' notation: modifiers held around the last key.
+      const parts = keys.split('+') as KeyInput[];
+      const key = parts.pop()!;
+      for (const m of parts) await page.keyboard.down(m);
+      await page.keyboard.press(key);
+      for (const m of parts.reverse()) await page.keyboard.up(m);
+    },
     clickButton: async (name) => (await button(name)).click(),
     countButtons: (name) => page.evaluate((n) => [...document.querySelectorAll('button')].filter((b) => b.innerText.trim() === n).length, name),
     waitForText: async (text) => {

@@ -210,7 +210,7 @@ describe('launcher: typing', () => {
     expect(window.close).toHaveBeenCalled();
   });
 
-  it('a worker stopped mid-search is asked again, once, on a new port', async () => {
+  it('a worker stopped mid-search is asked again, once, on a new port; then the popup says it did not answer', async () => {
     await renderPopup(oneInstance);
     await search('lat');
     await port().disconnect();
@@ -218,6 +218,11 @@ describe('launcher: typing', () => {
     expect(port().requests).toEqual([{ seq: 3, query: 'lat' }]);
     await port().disconnect();
     expect(ports).toHaveLength(2);
+    // Gone again: say so, and let the user try once more.
+    expect(screen.getByText(/The extension's background did not answer the search/)).toBeTruthy();
+    await act(async () => void fireEvent.click(screen.getByRole('button', { name: 'Retry' })));
+    expect(ports).toHaveLength(3);
+    expect(port().requests).toEqual([{ seq: 4, query: 'lat' }]);
   });
 });
 

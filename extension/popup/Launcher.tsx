@@ -19,7 +19,7 @@ export function Launcher(props: {
 }) {
   const { state, onOpen } = props;
   const [query, setQuery] = useState('');
-  const { view, loading, failed, retry } = useSearch(query, true);
+  const { view, loading, failed, retry } = useSearch(query);
   // The highlight belongs to one answer: a new query starts again at its first result.
   const [moved, setMoved] = useState<{ seq: number; index: number | null } | null>(null);
   const [message, setMessage] = useState<string | null>(null);

@@ -29,7 +29,7 @@ export function InstanceProblems(props: { statuses: InstanceSearchStatus[]; inst
       {others.map((s) => (
         <div key={s.instanceId} className="notice error" data-problem={s.problem}>
           {problemText(s, hostOf(urlOf(s.instanceId)))}
-          {s.message ? <span className="detail">{s.message}</span> : null}
+          {s.message && s.problem !== 'no-host-access' ? <span className="detail">{s.message}</span> : null}
           {s.problem === 'unreachable' ? <button onClick={actions.retry}>Retry</button> : null}
           {s.problem === 'no-host-access' ? <button onClick={actions.openOptions}>Open Options to allow access</button> : null}
         </div>

@@ -3,48 +3,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { searchDebounceMs } from './search-timing';
-import { searchPortName, type DashboardHit, type InstanceSearchStatus, type RecentDashboard, type SearchAnswer, type SearchRequest } from '../common/launcher';
+import { searchPortName, type SearchAnswer, type SearchRequest } from '../common/launcher';
 
-
-/** What the worker answered so far for one request (answers merged as instances report). */
-export interface SearchView {
-  seq: number;
-  query: string;
-  hits: DashboardHit[];
-  recent: RecentDashboard[];
-  instances: InstanceSearchStatus[];
-  done: boolean;
-}
-
-const hitKey = (h: DashboardHit) => `${h.instanceId}\n${h.uid}`;
+/** The newest request's answer so far: each answer carries everything known for it (ranked), so it replaces the last. */
+export type SearchView = SearchAnswer;
 
 /**
- * Folds an answer into the view of the same request. The worker may send each instance's part or
- * everything so far: hits are kept once each (by instance and uid), an instance's latest status wins.
- */
-export function mergeAnswer(view: SearchView | null, answer: SearchAnswer): SearchView {
-  if (!view || view.seq !== answer.seq) {
-    return { seq: answer.seq, query: answer.query, hits: answer.hits, recent: answer.recent, instances: answer.instances, done: answer.done };
-  }
-  const seen = new Set(view.hits.map(hitKey));
-  const statuses = new Map(view.instances.map((s) => [s.instanceId, s]));
-  for (const s of answer.instances) statuses.set(s.instanceId, s);
-  return {
-    ...view,
-    hits: [...view.hits, ...answer.hits.filter((h) => !seen.has(hitKey(h)))],
-    recent: answer.recent.length ? answer.recent : view.recent,
-    instances: [...statuses.values()],
-    done: view.done || answer.done,
-  };
-}
-
-/**
- * Searches `query` over the port while `enabled`: the empty query (starred and recent) at once, any
+ * Searches `query` over the port: the empty query (starred and recent) at once, any
  * other after `debounceMs` of quiet. `view` is the newest request's answer so far (the previous one
  * stays shown until it arrives); `loading` is true until the newest request is done; `failed` when
  * the worker went away and did not come back.
  */
-export function useSearch(query: string, enabled: boolean, debounceMs = searchDebounceMs) {
+export function useSearch(query: string, debounceMs = searchDebounceMs) {
   const [view, setView] = useState<SearchView | null>(null);
   const [asked, setAsked] = useState(0);
   /** The worker went away twice during one request: nobody is answering. */
@@ -64,7 +34,7 @@ export function useSearch(query: string, enabled: boolean, debounceMs = searchDe
         const now = latest.current;
         if (answer.seq !== now?.request.seq) return;
         if (answer.done) now.done = true;
-        setView((v) => mergeAnswer(v, answer));
+        setView(answer);
       });
       p.onDisconnect.addListener(() => {
         if (port.current === p) port.current = null;
@@ -83,12 +53,11 @@ export function useSearch(query: string, enabled: boolean, debounceMs = searchDe
   const trimmed = query.trim();
 
   useEffect(() => {
-    if (!enabled) return;
     // The empty query (the list shown on open, or after clearing) goes out at once.
     if (trimmed === '') return void ask('');
     const timer = setTimeout(() => ask(trimmed), debounceMs);
     return () => clearTimeout(timer);
-  }, [enabled, trimmed, debounceMs, ask]);
+  }, [trimmed, debounceMs, ask]);
 
   useEffect(
     () => () => {

@@ -5,7 +5,6 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DashboardHit, InstanceSearchStatus } from '../../extension/common/launcher';
 import type { MessageType, PopupState } from '../../extension/common/messages';
-import { mergeAnswer } from '../../extension/popup/use-search';
 import { moveHighlight } from '../../extension/popup/launcher-items';
 import { fakeSearchPorts } from './fake-port';
 
@@ -145,11 +144,11 @@ describe('launcher: typing', () => {
     });
     expect(screen.queryByText('Old')).toBeNull();
 
-    // Instances answer one by one; the list grows, the count is announced once all answered.
+    // Instances answer one by one, each answer all that is known so far; the count is announced once all answered.
     await port().answer({ hits: [hit('main', 'lat', 'HTTP latency', { folderTitle: 'Platform' })], instances: fine('main'), done: false });
     expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['HTTP latencyPlatform · Main Grafana']);
     expect(status()).toBe('');
-    await port().answer({ hits: [hit('ops', 'lat2', 'Latency SLO', { isStarred: true })], instances: fine('ops'), done: true });
+    await port().answer({ hits: [hit('main', 'lat', 'HTTP latency', { folderTitle: 'Platform' }), hit('ops', 'lat2', 'Latency SLO', { isStarred: true })], instances: fine('main', 'ops'), done: true });
     expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['HTTP latencyPlatform · Main Grafana', '★Latency SLODashboards · Ops']);
     expect(status()).toBe('2 dashboards found');
   });
@@ -302,15 +301,6 @@ describe('launcher: copy link', () => {
 });
 
 describe('launcher logic', () => {
-  it('merges per-instance answers of one request; a newer request replaces the view', () => {
-    const a = mergeAnswer(null, { seq: 1, query: 'x', hits: [hit('main', 'a', 'A')], recent: [], instances: fine('main'), done: false });
-    const b = mergeAnswer(a, { seq: 1, query: 'x', hits: [hit('main', 'a', 'A'), hit('ops', 'b', 'B')], recent: [], instances: fine('main', 'ops'), done: true });
-    expect(b.hits.map((h) => h.uid)).toEqual(['a', 'b']);
-    expect(b.instances.map((s) => s.instanceId)).toEqual(['main', 'ops']);
-    expect(b.done).toBe(true);
-    expect(mergeAnswer(b, { seq: 2, query: 'y', hits: [], recent: [], instances: [], done: false })).toMatchObject({ seq: 2, hits: [], done: false });
-  });
-
   it('moves the highlight without wrapping; ↑ from the first returns to the box', () => {
     expect(moveHighlight(null, 'ArrowDown', 3)).toBe(0);
     expect(moveHighlight(2, 'ArrowDown', 3)).toBe(2);

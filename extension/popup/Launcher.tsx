@@ -102,7 +102,7 @@ export function Launcher(props: {
         onKeyDown={onKeyDown}
       />
       <p id="launcher-keys" className="muted small keys">
-        ↑↓ move · Enter opens · Ctrl/⌘+Enter in the background · Esc clears
+        ↑↓ move · Enter open · Ctrl/⌘+Enter in background · Esc clear
       </p>
       <ResultList
         sections={sections}

@@ -10,7 +10,8 @@ import { systemDeps, type WorkerDeps } from './worker-deps';
 import { removeAllHeaderRules } from './header-rules';
 import { instancesInUse } from './in-use';
 import { exclusive } from './lock';
-import { isFresh } from './refresh-schedule';
+import { clearRecent } from './recent';
+import { isExpired, isFresh } from './refresh-schedule';
 import { retryLater, succeeded } from './retry';
 import * as store from './store';
 import type { Account, Problem, TokenRecord } from './store';
@@ -72,10 +73,11 @@ export type TokenOutcome =
   | { ok: true; record: TokenRecord; instance: PublicInstance; options: Options }
   | { ok: false; reason: 'unconfigured' | 'signed-out' | 'no-access' | 'unreachable'; message: string };
 
-const unconfigured: TokenOutcome = { ok: false, reason: 'unconfigured', message: 'No token server is configured.' };
-const signedOut: TokenOutcome = { ok: false, reason: 'signed-out', message: 'You are signed out.' };
-const noAccess: TokenOutcome = { ok: false, reason: 'no-access', message: 'Your account has no access to this Grafana instance.' };
-const unreachable = (problem: Problem | undefined): TokenOutcome => ({
+type Refusal<R extends string> = { ok: false; reason: R; message: string };
+const unconfigured: Refusal<'unconfigured'> = { ok: false, reason: 'unconfigured', message: 'No token server is configured.' };
+const signedOut: Refusal<'signed-out'> = { ok: false, reason: 'signed-out', message: 'You are signed out.' };
+const noAccess: Refusal<'no-access'> = { ok: false, reason: 'no-access', message: 'Your account has no access to this Grafana instance.' };
+const unreachable = (problem: Problem | undefined): Refusal<'unreachable'> => ({
   ok: false,
   reason: 'unreachable',
   message: problem?.message ?? 'The token server is unreachable.',
@@ -114,6 +116,49 @@ export function tokenForOpening(instanceId: string | undefined, deps: WorkerDeps
     }
   });
 }
+
+export type SearchToken = { ok: true; token: string } | Refusal<'signed-out' | 'no-access' | 'unreachable'>;
+
+/**
+ * Tokens to search Grafana with (launcher-search.ts) for instances that have none valid cached,
+ * fetched in parallel. A search does not put an instance in use (in-use.ts): its token is not
+ * refreshed unless a tab or an opening does, and while a retry for it is pending it is not asked for.
+ */
+export function tokensForSearch(instanceIds: string[], deps: WorkerDeps = systemDeps): Promise<Map<string, SearchToken>> {
+  return exclusive(async () => {
+    const state = await loadWorkerState(deps);
+    const { config, account } = state;
+    const answers = new Map<string, SearchToken>();
+    if (!config || account?.status !== 'signed-in') {
+      for (const id of instanceIds) answers.set(id, signedOut);
+      return answers;
+    }
+    const fetched: [string, FetchOutcome][] = [];
+    await Promise.all(
+      instanceIds.map(async (id) => {
+        const instance = config.instances.find((i) => i.id === id);
+        if (!instance || !(id in account.roles)) return answers.set(id, noAccess);
+        const cached = await cachedToken(id);
+        if (cached && usableForSearch(cached, deps.clock.now())) return answers.set(id, { ok: true, token: cached.token });
+        if ((await store.load(store.failuresKey(refreshAlarm(id)))) !== undefined) {
+          return answers.set(id, unreachable(await store.load('problem')));
+        }
+        const outcome = await fetchToken(state, instance, deps.clock);
+        fetched.push([id, outcome]);
+        if (outcome.kind === 'token') answers.set(id, { ok: true, token: outcome.record.token });
+        else if (outcome.kind === 'no-access') answers.set(id, noAccess);
+        else if (outcome.kind === 'signed-out') answers.set(id, signedOut);
+        else answers.set(id, outcome.stillValid ? { ok: true, token: outcome.stillValid.token } : (unreachable(outcome.problem)));
+      }),
+    );
+    await settle(account, fetched);
+    return answers;
+  });
+}
+
+/** Valid for a search's round trip: the refresh margin does not matter for a request made now. */
+export const usableForSearch = (record: TokenRecord, now: number): boolean => !isExpired(record, now + searchMarginMs);
+const searchMarginMs = 15_000;
 
 /** Forget the user locally: tokens, rules, alarms. `account` says why (signed out, unconfigured). */
 export function forgetUser(account: Account): Promise<void> {
@@ -204,7 +249,8 @@ async function settle(account: SignedIn, outcomes: [string, FetchOutcome][]): Pr
 }
 
 async function forget(account: Account): Promise<void> {
-  await Promise.all([store.userKeys().then((keys) => store.remove([...keys, 'problem'])), removeAllHeaderRules(), clearWorkerAlarms()]);
+  // Recent goes too: whoever signs in next on this profile must not see it.
+  await Promise.all([store.userKeys().then((keys) => store.remove([...keys, 'problem'])), removeAllHeaderRules(), clearWorkerAlarms(), clearRecent()]);
   if (account.status === 'unconfigured') await store.remove(['config']);
   await store.save({ account });
 }

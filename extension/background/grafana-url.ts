@@ -56,7 +56,8 @@ export function locateInInstances<T extends InstanceLike>(href: string, instance
   return null;
 }
 
-const maxSearchLength = 200;
+/** The longest search text the extension passes on (selections, the launcher, the omnibox). */
+export const maxSearchLength = 200;
 
 /** Grafana's dashboard search for a piece of selected text. */
 export function searchPath(text: string): string {

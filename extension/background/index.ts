@@ -11,6 +11,9 @@ import { createMenus, menuTarget } from './context-menu';
 import { dispatchAlarm } from './dispatch-alarm';
 import { onGrafanaTabUpdated } from './grafana-tabs';
 import { openGrafana } from './open-grafana';
+import { takePendingQuery } from './pending-query';
+import { clearRecent, loadRecent } from './recent';
+import { onSearchPort } from './search-port';
 import { popupState } from './popup-state';
 import { checkServer } from './server-check';
 import { finishPendingOpen } from './finish-sign-in';
@@ -32,7 +35,7 @@ const handlers: Handlers = {
     await syncAccount();
     return popupState();
   },
-  open: (target) => openGrafana({ instanceId: target.instanceId, path: target.path }),
+  open: (target) => openGrafana({ instanceId: target.instanceId, path: target.path, title: typeof target.title === 'string' ? target.title : undefined, background: target.background === true }),
   checkServer: () => checkServer(),
   signIn: async () => {
     await openSignIn();
@@ -42,10 +45,12 @@ const handlers: Handlers = {
     await signOut();
     return null;
   },
-  // The launcher's messages: being built (issue 13); they answer "nothing yet" until then.
-  recentDashboards: async () => [],
-  clearRecent: async () => null,
-  takePendingQuery: async () => '',
+  recentDashboards: async () => loadRecent((await store.load('config'))?.config.instances.map((i) => i.id)),
+  clearRecent: async () => {
+    await clearRecent();
+    return null;
+  },
+  takePendingQuery: () => takePendingQuery(Date.now()),
   currentPageLink: async () => null,
 };
 
@@ -69,6 +74,8 @@ browser.runtime.onStartup.addListener(() => {
 });
 
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => handleMessage(message, sender));
+
+browser.runtime.onConnect.addListener((port: Runtime.Port) => onSearchPort(port));
 
 browser.alarms.onAlarm.addListener((alarm: Alarms.Alarm) => {
   run(`alarm ${alarm.name}`, dispatchAlarm(alarm.name));

@@ -7,9 +7,17 @@ import { tokenForOpening } from './account-sync';
 import { systemDeps, type WorkerDeps } from './worker-deps';
 import { instanceUrl, withAuthToken } from './grafana-url';
 import { noteOpening } from './in-use';
+import { recordRecent } from './recent';
 import { openSignIn } from './server-sign-in';
 
-export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = systemDeps): Promise<OpenResult> {
+/** Where the page opens: the omnibox's dispositions; `background` in a target asks for a background tab. */
+export type Placement = 'currentTab' | 'newForegroundTab' | 'newBackgroundTab';
+
+export async function openGrafana(
+  target: OpenTarget = {},
+  deps: WorkerDeps = systemDeps,
+  placement: Placement = target.background ? 'newBackgroundTab' : 'newForegroundTab',
+): Promise<OpenResult> {
   const outcome = await tokenForOpening(target.instanceId, deps);
   if (!outcome.ok) {
     // Signed out (session_required): sign in, then do what was asked (finish-sign-in.ts).
@@ -31,6 +39,10 @@ export async function openGrafana(target: OpenTarget = {}, deps: WorkerDeps = sy
   }
   // Before the tab exists: a refresh due meanwhile sees the instance in use even if the tab's URL is hidden.
   await noteOpening(instance.id, deps.clock.now());
-  await browser.tabs.create({ url: options.keepTokensOutOfUrls ? url : withAuthToken(url, record.token) });
+  const tabUrl = options.keepTokensOutOfUrls ? url : withAuthToken(url, record.token);
+  if (placement === 'currentTab') await browser.tabs.update({ url: tabUrl });
+  else await browser.tabs.create({ url: tabUrl, active: placement === 'newForegroundTab' });
+  // A launcher opening (it names the dashboard): Recent keeps the path without query or fragment.
+  if (target.title && target.path) await recordRecent({ instanceId: instance.id, path: target.path, title: target.title }, deps.clock.now());
   return { ok: true, instanceId: instance.id };
 }

@@ -37,8 +37,16 @@ export interface PendingOpen {
   at: number;
 }
 
+/** A search the context menu asked the popup to show (takePendingQuery). */
+export interface PendingQuery {
+  query: string;
+  /** Local time (ms) it was asked. */
+  at: number;
+}
+
 interface Schema {
   config: CachedConfig;
+  pendingQuery: PendingQuery;
   account: Account;
   problem: Problem;
   pendingOpen: PendingOpen;

@@ -51,7 +51,11 @@ export interface SearchRequest {
   query: string;
 }
 
-/** Worker → popup over the port. Sent as instances answer; `done` once all have answered. */
+/**
+ * Worker → popup over the port. Sent as instances answer; `done` once all have answered. Each answer
+ * carries everything known so far for its `seq` (hits ranked across instances and capped, the status
+ * of every instance that answered): the popup shows the latest one and drops answers of older seqs.
+ */
 export interface SearchAnswer {
   seq: number;
   query: string;

@@ -1,5 +1,6 @@
 import type { Options, ResolvedOptions } from '../common/options';
 import { LockNote } from './LockNote';
+import { useRecent } from './use-recent';
 
 export function PrivacySection(props: {
   resolved: ResolvedOptions;
@@ -8,6 +9,7 @@ export function PrivacySection(props: {
 }) {
   const { resolved, grafanaGranted, save } = props;
   const on = resolved.options.keepTokensOutOfUrls;
+  const recent = useRecent();
   return (
     <section>
       <h2>Privacy</h2>
@@ -26,6 +28,17 @@ export function PrivacySection(props: {
           Grafana cannot be opened signed in until you allow access to the Grafana sites above: without it no token reaches Grafana.
         </p>
       ) : null}
+      <h3>Recent dashboards</h3>
+      <p>
+        The launcher remembers the dashboards you opened (their address without query, title, instance and time; never a token or what
+        the dashboard shows), on this computer, until you sign out or clear them.
+      </p>
+      <p aria-live="polite">
+        {recent.error ? `Could not read them: ${recent.error} ` : recent.count === null ? null : recent.count === 0 ? 'None remembered. ' : `${recent.count} remembered. `}
+        <button type="button" disabled={!recent.count} onClick={() => void recent.clear()}>
+          Clear recent dashboards
+        </button>
+      </p>
     </section>
   );
 }

@@ -54,7 +54,13 @@ export function installMissingApis(): void {
     onAdded,
     onRemoved,
   };
+  // The launcher's events: the popup's search port, the omnibox keyword; no popup can open here.
+  api.omnibox = { setDefaultSuggestion: vi.fn(async () => undefined), onInputChanged: fakeEvent(), onInputEntered: fakeEvent() };
+  (fakeBrowser.action as unknown as Record<string, unknown>).openPopup = vi.fn(async () => {
+    throw new Error('Could not find an active browser window.');
+  });
   const runtime = fakeBrowser.runtime as unknown as Record<string, unknown>;
+  runtime.onConnect = fakeEvent();
   runtime.openOptionsPage = vi.fn(async () => undefined);
   runtime.getManifest = () => ({ manifest_version: 3, name: 'test', version: '0', host_permissions: [] });
 }

@@ -2,7 +2,8 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { vi } from 'vitest';
 import type { Runtime } from 'webextension-polyfill';
-import { fakeTokenServer, instances, serverUrl } from './fakes';
+import { searchPortName, type SearchAnswer } from '../../extension/common/launcher';
+import { fakeEvent, fakeTokenServer, instances, serverUrl } from './fakes';
 
 export const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -40,6 +41,9 @@ export async function restartWorker(): Promise<Worker> {
   api.contextMenus!.onClicked!.removeAllListeners();
   api.commands!.onCommand!.removeAllListeners();
   api.permissions!.onAdded!.removeAllListeners();
+  api.runtime!.onConnect!.removeAllListeners();
+  api.omnibox!.onInputChanged!.removeAllListeners();
+  api.omnibox!.onInputEntered!.removeAllListeners();
   vi.resetModules();
   return startWorker();
 }
@@ -111,4 +115,38 @@ export async function until(assertion: () => unknown | Promise<unknown>, timeout
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
+}
+
+/** The popup's search port as the worker sees it (runtime.onConnect): what the worker posted, and the popup's side. */
+export async function connectSearchPort(sender: Runtime.MessageSender = popupSender(), name = searchPortName) {
+  const onMessage = fakeEvent<(message: unknown) => void>();
+  const onDisconnect = fakeEvent<() => void>();
+  const answers: SearchAnswer[] = [];
+  const port = {
+    name,
+    sender,
+    // Ports carry JSON-like copies, as the browser's do.
+    postMessage: (message: SearchAnswer) => void answers.push(structuredClone(message)),
+    disconnect: vi.fn(),
+    onMessage,
+    onDisconnect,
+  };
+  const onConnect = (fakeBrowser.runtime as unknown as { onConnect: ReturnType<typeof fakeEvent> }).onConnect;
+  await onConnect.trigger(port as never);
+  return {
+    answers,
+    port,
+    search: (seq: number, query: string) => void onMessage.trigger({ seq, query }),
+    send: (message: unknown) => void onMessage.trigger(message),
+    close: () => void onDisconnect.trigger(),
+    /** The final answer to `seq`, once it came. */
+    done: async (seq: number, timeoutMs = 10_000) => {
+      let last: SearchAnswer | undefined;
+      await until(() => {
+        last = answers.find((a) => a.seq === seq && a.done);
+        if (!last) throw new Error(`no final answer to ${seq} yet`);
+      }, timeoutMs);
+      return last!;
+    },
+  };
 }

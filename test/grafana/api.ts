@@ -2,7 +2,7 @@
  * The Grafana HTTP API routes the stand-in answers, with Grafana's answer shapes and permission checks:
  *
  * - GET /api/health (no sign-in): {commit, database, version}.
- * - GET /api/user: the signed-in user; GET /api/search?query=: the fixed dashboards (role None: none).
+ * - GET /api/user: the signed-in user. /api/search and /api/user/stars…: dashboard-api.ts.
  * - GET /api/org: the caller's org. GET /api/org/users (`org.users:read`): its members, service
  *   accounts left out. GET /api/users?perpage=&page= and GET /api/users/:id/orgs (`users:read`).
  * - A missing permission: 403 {accessErrorId, message naming the permission, title "Access denied"}.
@@ -11,22 +11,10 @@
 import type { ServerResponse } from 'node:http';
 import type { AuthOutcome } from './auth.ts';
 import { sendJson } from './reply.ts';
+import { dashboardRoute, type DashboardDeps } from './dashboard-api.ts';
 import { permissions, type Permission } from './service-accounts.ts';
 import { MAIN_ORG_ID, type GrafanaUser, type UserStore } from './users.ts';
 import type { VersionRules } from './versions.ts';
-
-export interface Dashboard {
-  uid: string;
-  title: string;
-  tags: string[];
-}
-
-export const DASHBOARDS: readonly Dashboard[] = [
-  { uid: 'node-exporter', title: 'Node Exporter Full', tags: ['linux', 'hosts'] },
-  { uid: 'http-latency', title: 'HTTP Latency', tags: ['http', 'slo'] },
-  { uid: 'postgres-overview', title: 'PostgreSQL Overview', tags: ['database'] },
-  { uid: 'token-server', title: 'Token Server', tags: ['sso', 'jwt'] },
-];
 
 export const ORG_NAMES: Readonly<Record<number, string>> = { [MAIN_ORG_ID]: 'Main Org.' };
 const orgName = (id: number) => ORG_NAMES[id] ?? `Org ${id}`;
@@ -34,6 +22,7 @@ const orgName = (id: number) => ORG_NAMES[id] ?? `Org ${id}`;
 export interface ApiDeps {
   users: UserStore;
   rules: VersionRules;
+  dashboards: DashboardDeps;
 }
 
 /** Routes that answer without anyone signed in (Grafana's reqNoAuth). */
@@ -60,6 +49,8 @@ export function apiRoute(res: ServerResponse, path: string, method: string, url:
     return denied(res, permission);
   };
 
+  const dashboards = dashboardRoute(res, path, method, url, { user, orgId, orgRole }, deps.dashboards);
+  if (dashboards !== undefined) return dashboards;
   if (method !== 'GET') return notFound(res);
   if (path === '/api/user') {
     sendJson(res, 200, {
@@ -72,16 +63,6 @@ export function apiRoute(res: ServerResponse, path: string, method: string, url:
       isGrafanaAdmin: user?.isGrafanaAdmin ?? false,
       isAnonymous: !user,
     });
-    return 200;
-  }
-  if (path === '/api/search' || path === '/api/search/') {
-    const query = (url.searchParams.get('query') ?? '').toLowerCase();
-    const visible = orgRole === 'None' || orgRole === '' ? [] : DASHBOARDS.filter((d) => d.title.toLowerCase().includes(query));
-    sendJson(
-      res,
-      200,
-      visible.map((d) => ({ uid: d.uid, title: d.title, tags: d.tags, type: 'dash-db', url: `/d/${d.uid}/${slug(d.title)}` })),
-    );
     return 200;
   }
   if (path === '/api/org' || path === '/api/org/') {
@@ -147,8 +128,4 @@ function notFound(res: ServerResponse): number {
 function positive(text: string | null, fallback: number): number {
   const n = Number(text);
   return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-export function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }

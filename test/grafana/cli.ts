@@ -1,17 +1,20 @@
 /**
  * Runs the Grafana stand-in out of process:
  *   tsx test/grafana/cli.ts --config path/to/grafana.ini [--port 3000] [--host 127.0.0.1]
- *                           [--grafana-version 12.x|main] [--empty]
- * Prints the URL on stdout (and, on main, what Grafana would log at startup on stderr). Bad arguments: message on stderr, exit 2. grafana.ini that real Grafana
- * would refuse: message on stderr, exit 1.
+ *                           [--grafana-version 12.x|main] [--empty] [--dashboards <file.json>]
+ * Prints the URL on stdout (and, on main, what Grafana would log at startup on stderr). Bad arguments or
+ * a bad dashboards file: message on stderr, exit 2. grafana.ini that real Grafana would refuse: message on
+ * stderr, exit 1.
  */
 import { DEFAULT_GRAFANA_VERSION, GRAFANA_VERSIONS, startGrafanaStandin, StandinConfigError, type GrafanaVersion } from './standin.ts';
 import { isGrafanaVersion } from './versions.ts';
 
 const USAGE = `usage: grafana-standin --config <grafana.ini> [--port <0-65535>] [--host <address>]
-                       [--grafana-version ${GRAFANA_VERSIONS.join('|')}] [--empty]
+                       [--grafana-version ${GRAFANA_VERSIONS.join('|')}] [--empty] [--dashboards <file.json>]
   --grafana-version  the Grafana version line to model (default ${DEFAULT_GRAFANA_VERSION}, the newest release line)
-  --empty            start without Grafana's built-in admin (default: like a fresh Grafana, with it)`;
+  --empty            start without Grafana's built-in admin (default: like a fresh Grafana, with it)
+  --dashboards       folders and dashboards to serve instead of the default set:
+                     {"folders": [{"uid", "title"}], "dashboards": [{"uid", "title", "tags"?, "folderUid"?}]}`;
 
 interface CliArgs {
   config: string;
@@ -19,6 +22,7 @@ interface CliArgs {
   host: string;
   version: GrafanaVersion;
   empty: boolean;
+  dashboards?: string;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs | string {
@@ -53,6 +57,12 @@ function parseArgs(argv: readonly string[]): CliArgs | string {
         out.version = v;
         break;
       }
+      case '--dashboards': {
+        const v = value();
+        if (!v) return '--dashboards needs a path';
+        out.dashboards = v;
+        break;
+      }
       case '--empty':
         if (inline !== undefined) return '--empty takes no value';
         out.empty = true;
@@ -85,6 +95,7 @@ async function main(): Promise<void> {
       host: args.host,
       version: args.version,
       empty: args.empty,
+      ...(args.dashboards === undefined ? {} : { dashboards: args.dashboards }),
     });
     for (const line of standin.startupLog) console.error(line);
     console.log(standin.url);
@@ -92,6 +103,10 @@ async function main(): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   } catch (err) {
+    if (err instanceof StandinConfigError && err.setting === 'dashboards') {
+      console.error(`grafana-standin: ${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
     if (err instanceof StandinConfigError) {
       console.error(`grafana-standin: Grafana would not start: ${err.message}`);
       process.exit(1);

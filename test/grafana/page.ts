@@ -5,29 +5,39 @@
  * calls, and leaves for /login when an API call answers 401. A header set by the browser itself (e.g. an
  * extension's declarativeNetRequest rule) replaces the one the script sends, which is the point.
  *
- * Hooks for tests: elements #status, #login, #name, #email, #role, #admin, #dashboard; and
+ * The document title is the one Grafana's frontend sets (docs/grafana-jwt.md#search), so tests can read
+ * dashboards' titles from tabs.
+ *
+ * Hooks for tests: elements #status, #login, #name, #email, #role, #admin, #dashboard, #folder; and
  * window.standin = { refresh(), search(query), ready (the first /api/user call), apiCalls, hasUrlToken }.
  */
 
 export interface PageOptions {
   headerName: string;
-  title: string;
+  /** The tab title, exactly. */
+  tabTitle: string;
+  heading: string;
   dashboardUid?: string;
+  folderUid?: string;
+  /** Grafana's AppSubUrl: the app calls its API under it. */
+  subUrl?: string;
 }
 
-export function renderDashboardPage({ headerName, title, dashboardUid }: PageOptions): string {
+export function renderDashboardPage({ headerName, tabTitle, heading, dashboardUid, folderUid, subUrl = '' }: PageOptions): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(title)} - Grafana stand-in</title></head>
+<head><meta charset="utf-8"><title>${escapeHtml(tabTitle)}</title></head>
 <body>
-<h1>${escapeHtml(title)}</h1>
+<h1>${escapeHtml(heading)}</h1>
 <p>Dashboard: <span id="dashboard">${escapeHtml(dashboardUid ?? '')}</span></p>
+<p>Folder: <span id="folder">${escapeHtml(folderUid ?? '')}</span></p>
 <p>Status: <span id="status">loading</span></p>
 <p>Signed in as <span id="login"></span> (<span id="name"></span>, <span id="email"></span>),
    role <span id="role"></span>, server admin <span id="admin"></span></p>
 <script>
 (function () {
   var headerName = ${scriptJson(headerName)};
+  var subUrl = ${scriptJson(subUrl)};
   // Read once, kept in memory: like Grafana, later navigation inside the app does not re-read it.
   var token = new URLSearchParams(window.location.search).get('auth_token');
   var state = { apiCalls: 0, hasUrlToken: !!token };
@@ -36,11 +46,11 @@ export function renderDashboardPage({ headerName, title, dashboardUid }: PageOpt
     var headers = {};
     if (token && headerName) headers[headerName] = token;
     state.apiCalls++;
-    return fetch(path, { headers: headers, credentials: 'same-origin' }).then(function (res) {
+    return fetch(subUrl + path, { headers: headers, credentials: 'same-origin' }).then(function (res) {
       return res.json().catch(function () { return null; }).then(function (body) {
         if (res.status === 401) {
           document.getElementById('status').textContent = 'unauthorized';
-          window.location.href = '/login';
+          window.location.href = subUrl + '/login';
         }
         return { status: res.status, body: body };
       });

@@ -4,22 +4,27 @@
  *
  * - /api/...: api.ts; 401/403 JSON `{messageId, message}` when nobody is authenticated.
  * - every other path is a page of Grafana's single-page app: 200 with the app when signed in (an
- *   unknown dashboard uid too: "not found" is drawn by the frontend), else 302 /login.
+ *   unknown dashboard uid too: "not found" is drawn by the frontend), else 302 /login. The record says
+ *   which dashboard or folder page it was (dashboard-pages.ts), with the tab title Grafana gives it.
+ * - OPTIONS (a CORS preflight): 404, no CORS headers, nothing recorded.
+ * - with `[server] serve_from_sub_path`, the root_url's sub-path is taken off the request path first.
  * - /login: 302 / when a JWT signs the request in (it lasts that one request), else the login page.
  * - /__standin/...: TEST-ONLY controls that real Grafana does not have (clock, request log, users).
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { apiRoute, DASHBOARDS, publicApiRoute } from './api.ts';
+import { apiRoute, publicApiRoute } from './api.ts';
 import { authenticate, type AuthDeps, type AuthOutcome, type TokenSource } from './auth.ts';
 import type { Clock } from './clock.ts';
+import type { DashboardDeps } from './dashboard-api.ts';
+import { pageView, type PageView } from './dashboard-pages.ts';
 import { renderDashboardPage, renderLoginPage } from './page.ts';
 import { redirect, sendHtml, sendJson } from './reply.ts';
 import { mainOrgRole } from './users.ts';
 
 export interface RequestRecord {
   method: string;
-  /** Path without the query string, so tokens never land in the record. */
+  /** Path without the query string, so tokens never land in the record (as received, sub-path included). */
   path: string;
   kind: 'api' | 'page' | 'login';
   tokenSource: TokenSource | null;
@@ -31,6 +36,8 @@ export interface RequestRecord {
   detail?: string;
   login?: string;
   orgRole?: string;
+  /** For a page: which dashboard or folder it showed (set for pages answered 200). */
+  page?: Omit<PageView, 'heading'>;
   /** Real wall-clock time (Date.now()) — for benchmarks. */
   time: number;
   /** Stand-in clock time in ms (moves with clock.advanceSeconds()). */
@@ -42,6 +49,7 @@ export interface ServerContext {
   clock: Clock;
   requests: RequestRecord[];
   events: EventEmitter;
+  dashboards: DashboardDeps;
 }
 
 export function createRequestHandler(ctx: ServerContext) {
@@ -57,23 +65,32 @@ export function createRequestHandler(ctx: ServerContext) {
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://standin.invalid');
-  const path = url.pathname;
+  const received = url.pathname;
   const method = req.method ?? 'GET';
 
-  if (path.startsWith('/__standin/')) return testControls(req, res, ctx, path, method);
-  const api = { users: ctx.auth.users, rules: ctx.auth.rules };
+  if (received.startsWith('/__standin/')) return testControls(req, res, ctx, received, method);
+  const { subUrl, serveFromSubPath } = ctx.auth.settings.server;
+  const path = serveFromSubPath && subUrl && (received === subUrl || received.startsWith(`${subUrl}/`)) ? received.slice(subUrl.length) || '/' : received;
+  if (method === 'OPTIONS') {
+    // No route answers OPTIONS and Grafana has no CORS support: a preflight gets a plain 404, no
+    // Access-Control-* headers, so a web page of another origin cannot call the API with a token header.
+    if (path.startsWith('/api/')) return sendJson(res, 404, { message: 'Not found' });
+    return sendHtml(res, 404, '<!doctype html><title>Page not found - Grafana</title><h1>Page not found</h1>');
+  }
+  const api = { users: ctx.auth.users, rules: ctx.auth.rules, dashboards: ctx.dashboards };
   if (path.startsWith('/api/') && publicApiRoute(res, path, method, api) !== undefined) return;
 
   const kind: RequestRecord['kind'] = path.startsWith('/api/') ? 'api' : path === '/login' ? 'login' : 'page';
   const outcome = await authenticate(req.headers, url.searchParams, ctx.auth);
   let status: number;
+  let view: PageView | undefined;
   if (kind === 'api') status = apiRoute(res, path, method, url, outcome, api);
-  else if (kind === 'login') status = loginRoute(res, outcome);
-  else status = pageRoute(res, path, outcome, ctx.auth.settings.jwt.headerName);
+  else if (kind === 'login') status = loginRoute(res, outcome, subUrl);
+  else ({ status, view } = pageRoute(res, path, outcome, ctx));
 
   const record: RequestRecord = {
     method,
-    path,
+    path: received,
     kind,
     tokenSource: outcome.tokenSource,
     jwt: outcome.jwt,
@@ -91,41 +108,38 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
   } else if (outcome.anonymousRole) {
     record.orgRole = outcome.anonymousRole;
   }
+  if (view) {
+    const { heading: _, ...page } = view;
+    record.page = page;
+  }
   ctx.requests.push(record);
   ctx.events.emit('request', record);
   if (kind === 'api') ctx.events.emit('api', record);
 }
 
-function loginRoute(res: ServerResponse, outcome: AuthOutcome): number {
+function loginRoute(res: ServerResponse, outcome: AuthOutcome, subUrl: string): number {
   if (outcome.result === 'user') {
     // Signed in for this one request only; `/` carries no token, so a browser following this lands on /login.
-    redirect(res, '/');
+    redirect(res, `${subUrl}/`);
     return 302;
   }
   sendHtml(res, 200, renderLoginPage());
   return 200;
 }
 
-function pageRoute(res: ServerResponse, path: string, outcome: AuthOutcome, headerName: string): number {
+function pageRoute(res: ServerResponse, path: string, outcome: AuthOutcome, ctx: ServerContext): { status: number; view?: PageView } {
+  const { subUrl } = ctx.auth.settings.server;
   if (outcome.result === 'denied') {
-    redirect(res, '/login');
-    return 302;
+    redirect(res, `${subUrl}/login`);
+    return { status: 302 };
   }
   // The app is served for every page path; which page it draws is the frontend's business.
-  const raw = /^\/d\/([^/]+)/.exec(path)?.[1];
-  const uid = raw === undefined ? undefined : decodeOrKeep(raw);
-  const dashboard = uid ? DASHBOARDS.find((d) => d.uid === uid) : undefined;
-  const title = dashboard?.title ?? (uid ? 'Dashboard not found' : 'Home');
-  sendHtml(res, 200, renderDashboardPage({ headerName, title, dashboardUid: uid }));
-  return 200;
-}
-
-function decodeOrKeep(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  const view = pageView(path, ctx.dashboards.catalog);
+  const dashboardUid = view.type === 'dashboard' ? view.uid : undefined;
+  const folderUid = view.type === 'folder' ? view.uid : view.folderUid;
+  const page = { headerName: ctx.auth.settings.jwt.headerName, tabTitle: view.tabTitle, heading: view.heading, subUrl };
+  sendHtml(res, 200, renderDashboardPage({ ...page, dashboardUid, folderUid }));
+  return { status: 200, view };
 }
 
 async function testControls(

@@ -42,6 +42,8 @@ export interface Settings {
   jwt: JwtSettings;
   anonymous: { enabled: boolean; orgRole: OrgRole };
   users: { autoAssignOrgRole: OrgRole };
+  /** [server]: Grafana's AppSubUrl ('' or e.g. '/grafana', from root_url's path) and serve_from_sub_path. */
+  server: { subUrl: string; serveFromSubPath: boolean };
 }
 
 const DEFAULT_CACHE_TTL_MS = 60 * 60_000;
@@ -75,7 +77,17 @@ export function readSettings(ini: Ini): Settings {
       orgRole: role(iniValue(ini, 'auth.anonymous', 'org_role'), 'Viewer'),
     },
     users: { autoAssignOrgRole: role(iniValue(ini, 'users', 'auto_assign_org_role'), 'Viewer') },
+    server: {
+      subUrl: subUrlOf(str(iniValue(ini, 'server', 'root_url'), '')),
+      serveFromSubPath: bool(iniValue(ini, 'server', 'serve_from_sub_path'), false),
+    },
   };
+}
+
+/** The path of root_url without its trailing slash, as Grafana derives AppSubUrl ('' for the default root_url). */
+function subUrlOf(rootUrl: string): string {
+  const path = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(rootUrl)?.[1] ?? '';
+  return path.replace(/\/+$/, '');
 }
 
 /** go-ini MustString: an empty value means "use the default". */

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { PathFn } from './auth.ts';
 import { parseExpectClaims } from './claims.ts';
 import { createClock, type Clock } from './clock.ts';
+import { DashboardCatalog, readDashboardFile, type DashboardSet } from './dashboards.ts';
 import { StandinConfigError } from './errors.ts';
 import { parseIni } from './ini.ts';
 import { compilePath, UnsupportedPathError } from './jmespath.ts';
@@ -25,6 +26,7 @@ import { startKeySource } from './key-sources.ts';
 import { createRequestHandler, type RequestRecord } from './server.ts';
 import { ServiceAccounts } from './service-accounts.ts';
 import { readSettings, type Settings } from './settings.ts';
+import { StarStore } from './stars.ts';
 import { BUILT_IN_ADMIN, UserStore } from './users.ts';
 import { JwtVerifier } from './verify.ts';
 import { DEFAULT_GRAFANA_VERSION, versionRules, type GrafanaVersion, type VersionRules } from './versions.ts';
@@ -34,6 +36,8 @@ export type { RequestRecord } from './server.ts';
 export type { GrafanaUser } from './users.ts';
 export type { Clock } from './clock.ts';
 export type { GrafanaVersion } from './versions.ts';
+export type { DashboardSet } from './dashboards.ts';
+export { DEFAULT_DASHBOARDS } from './dashboards.ts';
 export { GRAFANA_VERSIONS, DEFAULT_GRAFANA_VERSION } from './versions.ts';
 
 export interface StandinOptions {
@@ -51,6 +55,8 @@ export interface StandinOptions {
   empty?: boolean;
   /** Inject a clock (default: real time, movable with advanceSeconds()). */
   clock?: Clock;
+  /** The folders and dashboards (default DEFAULT_DASHBOARDS), or the path of a JSON file holding them. */
+  dashboards?: DashboardSet | string;
 }
 
 /**
@@ -63,6 +69,10 @@ export interface StandinApp {
   clock: Clock;
   users: UserStore;
   serviceAccounts: ServiceAccounts;
+  /** The folders and dashboards search and the pages know. */
+  dashboards: DashboardCatalog;
+  /** Per-user stars (what POST /api/user/stars/dashboard/uid/:uid writes). */
+  stars: StarStore;
   /** What Grafana would have logged at startup (main: a bad key source). */
   startupLog: string[];
   requests: RequestRecord[];
@@ -89,6 +99,8 @@ export function createStandinApp(options: StandinOptions = {}): StandinApp {
     }
   }
   const settings = readSettings(parseIni(text));
+  const dashboards = new DashboardCatalog(typeof options.dashboards === 'string' ? readDashboardFile(options.dashboards) : options.dashboards);
+  const stars = new StarStore();
   const clock = options.clock ?? createClock();
   const events = new EventEmitter();
   const rules = versionRules(options.version ?? DEFAULT_GRAFANA_VERSION);
@@ -125,8 +137,8 @@ export function createStandinApp(options: StandinOptions = {}): StandinApp {
   }
 
   const auth = { settings, verifier, users, serviceAccounts, rules, paths };
-  const handler = createRequestHandler({ auth, clock, requests, events });
-  return { settings, rules, clock, users, serviceAccounts, startupLog, requests, events, handler };
+  const handler = createRequestHandler({ auth, clock, requests, events, dashboards: { catalog: dashboards, stars, subUrl: settings.server.subUrl } });
+  return { settings, rules, clock, users, serviceAccounts, dashboards, stars, startupLog, requests, events, handler };
 }
 
 export async function startGrafanaStandin(options: StandinOptions = {}): Promise<GrafanaStandin> {

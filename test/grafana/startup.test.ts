@@ -199,6 +199,24 @@ describe('cli.ts', () => {
     }
   });
 
+  it('--dashboards serves a custom set; a bad file is a usage error: message and exit 2', async () => {
+    const key = await makeKey();
+    const jwks = await h.jwks([key.jwk]);
+    const config = writeTemp(iniText({ jwk_set_url: jwks.url }), 'ini');
+    const bad = await runCli(['--config', config, '--port', '0', '--dashboards', writeTemp('{"dashboards": {}}', 'json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/dashboards: .*"dashboards" must be an array/);
+    expect((await runCli(['--config', config, '--dashboards'])).stderr).toMatch(/--dashboards needs a path/);
+    const set = writeTemp(JSON.stringify({ dashboards: [{ uid: 'only-one', title: 'Only One' }] }), 'json');
+    const r = await runCli(['--config', config, '--port', '0', '--dashboards', set]);
+    try {
+      const res = await fetch(`${r.stdout.trim()}/api/search`, { headers: { 'X-JWT-Assertion': await sign(key) } });
+      expect(((await res.json()) as { uid: string }[]).map((x) => x.uid)).toEqual(['only-one']);
+    } finally {
+      r.child.kill('SIGTERM');
+    }
+  });
+
   it('a grafana.ini Grafana would refuse: message and exit 1', async () => {
     const r = await runCli(['--config', writeTemp(iniText({}), 'ini'), '--port', '0']);
     expect(r.code).toBe(1);

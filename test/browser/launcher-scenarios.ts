@@ -3,9 +3,9 @@
 // Grafana stand-ins with dashboards. In order, one browser: connect and sign in → starred → search →
 // open → Recent → background open → no matches → an instance down → sign out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GrafanaStandin, RequestRecord } from '../grafana/standin';
+import { dashboardViews, starAs } from '../grafana/dashboard-helpers';
+import type { GrafanaStandin } from '../grafana/standin';
 import { startStack, type Stack } from '../helpers/stack';
-import { starDashboard } from '../helpers/stars';
 import type { BrowserUnderTest, TestPage } from './driver';
 import { buildTestExtension, waitFor } from './harness';
 
@@ -62,9 +62,6 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
     const answered = /found$|^No dashboards match|^No instance could be searched/;
     await waitFor(async () => answered.test(await popup.text('[role="status"]')), 15_000, `the answer to "${query}"`);
   };
-  /** The stand-in's record of the dashboard page a tab loaded. */
-  const pageViews = (id: string, since: number) => grafana(id).requests.slice(since).filter((r: RequestRecord) => r.kind === 'page' && r.page?.type === 'dashboard');
-
   describe(`Launcher in ${name}`, () => {
     it('connects to the token server and signs in', async () => {
       await inExtension((serverUrl) => chrome.storage.local.set({ options: { serverUrl } }), stack.server.url);
@@ -79,7 +76,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
     });
 
     it('nothing typed: the starred dashboard (starred in Grafana by that user) under "Starred"', async () => {
-      await starDashboard(stack, 'team', alice, 'http-latency');
+      await starAs(stack, alice, 'http-latency', 'team');
       const popup = await launcher();
       await popup.waitForText('HTTP Latency');
       expect(await readOptions(popup)).toEqual([{ title: 'HTTP Latency', where: 'Services · Team Grafana', section: 'Starred', selected: false }]);
@@ -111,7 +108,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
       await tab.waitForText('HTTP Latency');
       expect(new URL(await tab.url()).origin).toBe(grafana(instance).url);
       expect(await tab.text('#login')).toBe('alice');
-      expect(pageViews(instance, mark)).toMatchObject([{ login: 'alice', status: 200, tokenSource: 'url', page: { uid: 'http-latency', found: true } }]);
+      expect(dashboardViews(grafana(instance), undefined, mark)).toMatchObject([{ uid: 'http-latency', found: true, login: 'alice', status: 200, tokenSource: 'url' }]);
       await tab.close();
       await popup.close().catch(() => undefined);
       opened.where = chosen.where;

@@ -9,7 +9,7 @@
 import type { Page } from 'playwright-core';
 import { buildTestExtension, launchWithExtension, waitFor, type LoadedExtension } from '../../browser/harness.ts';
 import { startStack } from '../../helpers/stack.ts';
-import { starDashboard } from '../../helpers/stars.ts';
+import { starAs } from '../../grafana/dashboard-helpers.ts';
 import { signInBrowser } from '../signed-in-browser.ts';
 import { median } from '../stats.ts';
 import { searchDebounceMs } from '../../../extension/popup/search-timing.ts';
@@ -52,7 +52,7 @@ export async function benchLauncher(o: { outDir: string; iterations: number }): 
     ext = await launchWithExtension(o.outDir);
     const { context: ctx, worker, popupUrl } = ext;
     await signInBrowser(ext, stack.server.url, alice);
-    await starDashboard(stack, 'grafana', alice, 'http-latency');
+    await starAs(stack, alice, 'http-latency', 'grafana');
     await ctx.addInitScript(observeLauncher);
     const marks = (page: Page) => page.evaluate(() => (window as unknown as { benchMarks: Record<string, number> }).benchMarks);
 

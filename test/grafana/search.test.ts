@@ -106,6 +106,15 @@ describe('parameters', () => {
     expect((await uids('?query=')).length).toBe(13);
   });
 
+  it('query: % and _ are SQL wildcards, since Grafana does not escape them; other characters are literal', async () => {
+    const { uids } = await setup();
+    expect(await uids('?query=http%25latency')).toEqual(['http-latency']);
+    expect(await uids('?query=d_sk')).toEqual(['disk-usage']);
+    expect((await uids('?query=_')).length).toBe(13);
+    expect(await uids('?query=.%2A')).toEqual([]);
+    expect(await uids('?query=(5')).toEqual([]);
+  });
+
   it('tag: repeated, every one must match; folders have none', async () => {
     const { uids } = await setup();
     expect(await uids('?tag=linux')).toEqual(['disk-usage', 'node-exporter']);
@@ -187,6 +196,13 @@ describe('who sees what', () => {
     const { key, uids } = await setup();
     for (const role of ['Viewer', 'Editor']) expect((await uids('', await tokenAs(key, { role }))).length, role).toBe(13);
     expect(await uids('', await tokenAs(key, { role: 'None' }))).toEqual([]);
+  });
+
+  it('permission=Edit: what the caller may edit, nothing for a Viewer', async () => {
+    const { key, uids } = await setup();
+    expect((await uids('?permission=Edit')).length).toBe(13);
+    expect(await uids('?permission=Edit', await tokenAs(key, { role: 'Viewer' }))).toEqual([]);
+    expect((await uids('?permission=View', await tokenAs(key, { role: 'Viewer' }))).length).toBe(13);
   });
 
   it('without a valid token: 401 like the rest of the API, and no CORS headers', async () => {

@@ -71,14 +71,16 @@ export function searchDashboards(catalog: DashboardCatalog, params: URLSearchPar
   // Deleted dashboards (Grafana's trash) are not modelled: the trash is always empty.
   if (one('deleted') === 'true') return { status: 200, body: [] };
   if (caller.orgRole === 'None' || caller.orgRole === '') return { status: 200, body: [] };
+  // permission=Edit: only what the caller may edit, which for a Viewer is nothing.
+  if (one('permission') === 'Edit' && caller.orgRole === 'Viewer') return { status: 200, body: [] };
 
-  const needle = query.toLowerCase();
+  const titleMatches = likeMatcher(query);
   // The root is asked for as "general" (Grafana's General folder uid); "" names no folder.
   const parentUid = (e: CatalogEntry) => e.folder?.uid ?? GENERAL;
   const parentId = (e: CatalogEntry) => e.folder?.id ?? 0;
   const matches = catalog.entries.filter(
     (e) =>
-      (needle === '' || e.title.toLowerCase().includes(needle)) &&
+      (query === '' || titleMatches(e.title)) &&
       // SQL: the dashboard's tags among those asked for, counted, at least as many as asked for.
       e.tags.filter((t) => tags.includes(t)).length >= tags.length &&
       (dashboardUids.length > 0 ? dashboardUids.includes(e.uid) : dashboardIds.length === 0 || dashboardIds.includes(e.id)) &&
@@ -143,6 +145,16 @@ function compareTitles(a: { title: string }, b: { title: string }): number {
   const x = a.title.toLowerCase();
   const y = b.title.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * SQL `title LIKE '%<query>%'`, as Grafana sends it: not escaped, so `%` in the query matches any run of
+ * characters and `_` any one; letters without regard to case (as SQLite, MySQL and PostgreSQL's ILIKE do).
+ */
+function likeMatcher(query: string): (title: string) => boolean {
+  const pattern = [...query].map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'))).join('');
+  const re = new RegExp(pattern, 'is');
+  return (title) => re.test(title);
 }
 
 /** Go's strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, nothing else. */

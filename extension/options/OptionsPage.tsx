@@ -18,7 +18,15 @@ export function OptionsPage() {
   const [notice, setNotice] = useState<Notice>(null);
   const save = useSaveOption((text) => setNotice({ kind: 'error', text }));
 
-  if (!resolved) return <main className="muted">Loading…</main>;
+  // The heading comes first in every state, loading too: it names the page for screen readers.
+  if (!resolved) {
+    return (
+      <main>
+        <h1>Grafana SSO</h1>
+        <p className="muted">Loading…</p>
+      </main>
+    );
+  }
   const problem = error ?? (check && !check.ok ? check.message : null);
   return (
     <main>

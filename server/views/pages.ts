@@ -15,6 +15,7 @@ a.button{display:inline-block;padding:.5rem 1rem;border-radius:4px;background:#1
 .error{background:#fde7e9;color:#a4000f;padding:.6rem;border-radius:4px} .muted{color:#666;font-size:.9rem}
 ul.instances{list-style:none;padding:0} ul.instances li{display:flex;justify-content:space-between;align-items:center;padding:.6rem 0;border-bottom:1px solid #eee}
 ul.instances form{margin:0} ul.instances button{margin:0}
+:focus-visible{outline:2px solid #1f60c4;outline-offset:2px}
 `;
 
 function layout(title: string, body: Html): string {

@@ -5,7 +5,8 @@ import { distTest, launchWithExtension, nextPage, stopServiceWorkers, waitFor } 
 
 const timeoutMs = 15_000;
 
-function chromiumPage(page: Page): TestPage {
+/** A playwright page as a TestPage (also for the Chromium-only tests that hold playwright pages). */
+export function chromiumPage(page: Page): TestPage {
   return {
     url: async () => page.url(),
     goto: async (url) => void (await page.goto(url)),
@@ -22,6 +23,9 @@ function chromiumPage(page: Page): TestPage {
     },
     text: (selector) => page.locator(selector).first().innerText({ timeout: timeoutMs }),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg),
+    addScript: async (source) => void (await page.evaluate(source)),
+    press: (key) => page.keyboard.press(key),
+    colorScheme: (scheme) => page.emulateMedia({ colorScheme: scheme }),
     close: () => page.close(),
   };
 }

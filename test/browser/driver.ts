@@ -24,6 +24,12 @@ export interface TestPage {
   /** The visible text of the first element matching a CSS selector, once there is one. */
   text(selector: string): Promise<string>;
   evaluate<T, A>(fn: (arg: A) => T | Promise<T>, arg: A): Promise<T>;
+  /** Runs a script's source in the page, as the driver evaluates (the page's CSP does not apply). */
+  addScript(source: string): Promise<void>;
+  /** Presses a key (a real key event to the focused element), e.g. 'Tab', 'Shift+Tab'. */
+  press(key: string): Promise<void>;
+  /** Shows the page as with the system's light or dark colour scheme (Firefox: every page, a browser pref). */
+  colorScheme(scheme: 'light' | 'dark'): Promise<void>;
   close(): Promise<void>;
 }
 

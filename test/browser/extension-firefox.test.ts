@@ -1,6 +1,7 @@
 // The shared browser steps (scenarios.ts) in real Firefox ESR, driven by puppeteer-core over WebDriver
 // BiDi, then what only Firefox does: host permissions the user can withdraw at any time.
 import { expect, it } from 'vitest';
+import { expectAccessible } from './axe';
 import { launchFirefox, type FirefoxUnderTest } from './firefox-driver';
 import { extensionScenarios } from './scenarios';
 
@@ -16,6 +17,7 @@ extensionScenarios('Firefox', () => launchFirefox(), (s) => {
     const options = await s.browser.openExtensionPage('options');
     const serverOrigin = new URL(s.stack.server.url).origin;
     await options.waitForText(`The extension has no access to ${serverOrigin}, the token server: press the button above to allow it.`);
+    await expectAccessible(options, 'the options page, no access to the token server');
 
     // A real click (permissions.request needs user input in Firefox); the test profile grants without
     // the prompt a headless browser cannot answer.

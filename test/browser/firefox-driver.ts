@@ -31,7 +31,7 @@ async function loaded(page: Page, url?: string): Promise<void> {
   );
 }
 
-function firefoxPage(page: Page): TestPage {
+function firefoxPage(page: Page, colorScheme: (scheme: 'light' | 'dark') => Promise<void>): TestPage {
   const element = (selector: string) =>
     waitFor(() => settled(() => page.$(selector)), timeoutMs, selector) as Promise<ElementHandle<Element>>;
   const button = (name: string) =>
@@ -69,6 +69,13 @@ function firefoxPage(page: Page): TestPage {
     },
     text: async (selector) => (await element(selector)).evaluate((el) => (el as HTMLElement).innerText),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    addScript: async (source) => void (await page.evaluate(source)),
+    press: async (key) => {
+      const keys = key.split('+') as KeyInput[];
+      for (const k of keys) await page.keyboard.down(k);
+      for (const k of keys.reverse()) await page.keyboard.up(k);
+    },
+    colorScheme,
     close: () => page.close(),
   };
 }
@@ -122,20 +129,24 @@ export async function launchFirefox(dir = firefoxDir(distTest)): Promise<Firefox
     return result;
   };
 
+  // BiDi has no media emulation in this Firefox: the content colour-scheme pref (0 dark, 1 light) does it.
+  const colorScheme = async (scheme: 'light' | 'dark') =>
+    void (await chromeScope(`Services.prefs.setIntPref('layout.css.prefers-color-scheme.content-override', ${scheme === 'dark' ? 0 : 1})`));
+
   return {
     name: 'Firefox',
     newPage: async (url) => {
       const page = await browser.newPage();
       if (url) await page.goto(url);
-      return firefoxPage(page);
+      return firefoxPage(page, colorScheme);
     },
-    openExtensionPage: async (which) => firefoxPage(await openExtensionPage(which)),
+    openExtensionPage: async (which) => firefoxPage(await openExtensionPage(which), colorScheme),
     nextPage: async (action) => {
       const known = new Set<Target>(browser.targets());
       const [target] = await Promise.all([browser.waitForTarget((t) => t.type() === 'page' && !known.has(t), { timeout: timeoutMs }), action()]);
       const page = (await target.page())!;
       await loaded(page);
-      return firefoxPage(page);
+      return firefoxPage(page, colorScheme);
     },
     inExtension: (fn, arg) => probe.evaluate(fn as never, arg) as never,
     // A string, so that the function runs with the event page's window as its scope.

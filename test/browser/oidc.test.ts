@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GrafanaStandin } from '../grafana/standin';
 import { freePort, startStack, type Stack } from '../helpers/stack';
 import { startTestProvider, tokenServerClient, type TestProvider } from '../oidc/provider';
+import { expectAccessible } from './axe';
+import { chromiumPage } from './chromium-driver';
 import { buildTestExtension, launchWithExtension, nextPage, waitFor, type LoadedExtension } from './harness';
 
 const alice = { sub: 'sub-alice', login: 'alice', password: 'alice at the provider', email: 'alice@example.com', name: 'Alice Doe', groups: ['grafana-editors'] };
@@ -161,5 +163,26 @@ describe('sign-in through the identity provider, in Chromium with the extension'
     expect(await storedToken()).toBeUndefined();
     expect(await stack.server.store.deleteUserSessions((await stack.server.store.getUserByLogin('alice'))!.id)).toBe(0);
     await Promise.all([tab.close(), popup.close().catch(() => undefined)]);
+  });
+
+  it("the server's pages around a provider pass axe-core: the choice of sign-in, home, the offer to sign out there too, a refused sign-in", async () => {
+    // Last, since it signs out through the home page (the extension follows that sign-out).
+    await provider.updateAccount('sub-alice', { disabled: false });
+    const page = await ext.context.newPage();
+    const testPage = chromiumPage(page);
+    await page.goto(`${stack.server.url}/login?signed_out=1`);
+    await page.getByText('Sign in with Corp SSO').waitFor();
+    await expectAccessible(testPage, "the server's sign-in page with a provider");
+    // Still signed in at the provider: back on the home page without typing.
+    await page.getByRole('link', { name: 'Sign in with Corp SSO' }).click();
+    await page.getByText('Signed in as Alice Doe').waitFor();
+    await expectAccessible(testPage, "the server's home page after a provider sign-in");
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('Also sign out at Corp SSO').waitFor();
+    await expectAccessible(testPage, "the server's signed-out page");
+    await page.goto(`${stack.server.url}/oidc/corp/callback?code=forged&state=forged`);
+    await page.getByText('Sign-in failed').waitFor();
+    await expectAccessible(testPage, "the server's refused sign-in page");
+    await page.close();
   });
 });

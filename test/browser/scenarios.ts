@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHeader } from '../../server/contract/index.ts';
 import type { GrafanaStandin } from '../grafana/standin';
 import { startStack, type Stack } from '../helpers/stack';
+import { expectAccessible } from './axe';
 import type { BrowserUnderTest, TestPage } from './driver';
 import { extensionState } from './extension-state';
 import { buildTestExtension, waitFor } from './harness';
+import { expectFocusOrder, focused } from './keyboard';
 import { startOtherSite, type OtherSite } from './other-site';
 
 const alice = { login: 'alice', password: 'correct horse battery', name: 'Alice Doe', grants: { grafana: 'Editor' as const } };
@@ -72,7 +74,14 @@ function sharedSteps(s: Scenario): void {
   const apiCalls = (since: number, path: string) => s.grafana.requests.slice(since).filter((r) => r.path === path);
 
   it('options page: connects to the token server and gets access to exactly its Grafana origins', async () => {
+    const popup = await openPopup();
+    await popup.waitForText('No token server is configured yet.');
+    await expectAccessible(popup, 'the popup, unconfigured');
+    await popup.close();
+
     const options = await s.browser.openExtensionPage('options');
+    await options.waitForText('Token server');
+    await expectAccessible(options, 'the options page, unconfigured');
     await options.fill('input[aria-label="Token server URL"]', s.stack.server.url);
     await options.clickButton('Save and connect');
     await options.waitForText(s.grafana.url);
@@ -83,6 +92,23 @@ function sharedSteps(s: Scenario): void {
 
     await options.clickButton('Test connection');
     await options.waitForText('Server reachable; you are not signed in.');
+    await expectAccessible(options, 'the options page, connected');
+    await options.close();
+  });
+
+  it('options page by keyboard: Tab moves through every control in reading order, each showing its focus', async () => {
+    const options = await s.browser.openExtensionPage('options');
+    await options.waitForText('Access granted');
+    await expectFocusOrder(options, [
+      'Token server URL',
+      'Reconnect',
+      'Test connection',
+      'Default instance',
+      /^Keep tokens out of URLs/,
+      'Minimum refresh margin in seconds',
+      'Refresh margin in percent of the lifetime',
+    ]);
+    await expectFocusOrder(options, ['Minimum refresh margin in seconds', /^Keep tokens out of URLs/, 'Default instance'], 'Shift+Tab');
     await options.close();
   });
 
@@ -90,10 +116,19 @@ function sharedSteps(s: Scenario): void {
     await waitFor(async () => (await badge()) === 'off', 10_000, 'badge "off"');
     const popup = await openPopup();
     await popup.waitForText('You are signed out.');
+    await expectAccessible(popup, 'the popup, signed out');
+    expect(await focused(popup)).toMatchObject({ name: 'Sign in' });
 
     const login = await s.browser.nextPage(() => popup.clickButton('Sign in'));
     expect(new URL(await login.url()).pathname).toBe('/login');
+    await expectAccessible(login, "the server's sign-in page");
+    expect(await focused(login)).toMatchObject({ name: 'Login' });
+    await expectFocusOrder(login, ['Password', 'Sign in']);
     await login.fill('#login', alice.login);
+    await login.fill('#password', 'not the password');
+    await login.clickButton('Sign in');
+    await login.waitForText('Wrong login or password.');
+    await expectAccessible(login, "the server's sign-in page with an error");
     await login.fill('#password', alice.password);
     await login.clickButton('Sign in');
 
@@ -103,7 +138,27 @@ function sharedSteps(s: Scenario): void {
     await popup.waitForText('Editor');
     await popup.waitForText(/token \d:\d\d left/);
     expect(await badge()).toBe('✓');
+    await expectAccessible(popup, 'the popup, signed in');
     await Promise.all([popup.close(), login.close()]);
+  });
+
+  it('popup by keyboard: focus starts on Open Grafana, Tab reaches every control in order, each showing its focus', async () => {
+    const popup = await openPopup();
+    await popup.waitForText(/token \d:\d\d left/);
+    expect(await focused(popup)).toMatchObject({ name: 'Open Grafana' });
+    await expectFocusOrder(popup, ['Open Team Grafana', 'Options', 'Sign out']);
+    await expectFocusOrder(popup, ['Options', 'Open Team Grafana', 'Open Grafana'], 'Shift+Tab');
+    await popup.close();
+  });
+
+  it("the server's pages pass axe-core: the signed-in home page and an error page", async () => {
+    const page = await s.browser.newPage(`${s.stack.server.url}/`);
+    await page.waitForText('Signed in as Alice Doe');
+    await expectAccessible(page, "the server's home page");
+    await page.goto(`${s.stack.server.url}/no-such-page`);
+    await page.waitForText('Error 404');
+    await expectAccessible(page, "the server's error page");
+    await page.close();
   });
 
   it("the extension's requests carry the token server's SameSite=Lax session cookie (background and pages)", async () => {
@@ -283,5 +338,17 @@ function sharedSteps(s: Scenario): void {
     const login = await s.browser.nextPage(() => menuClicked({ menuItemId: 'open-in-grafana', pageUrl: 'https://wiki.example/', editable: false }));
     expect(await login.url()).toBe(`${s.stack.server.url}/login?return_to=%2F`);
     await Promise.all([popup.close(), login.close()]);
+  });
+
+  it('a token server that does not answer: the popup and the options page say so, and pass axe-core', async () => {
+    await setOptions({ serverUrl: 'http://127.0.0.1:1' });
+    const popup = await openPopup();
+    await popup.waitForText('The token server is unreachable.');
+    await expectAccessible(popup, 'the popup, server unreachable');
+    const options = await s.browser.openExtensionPage('options');
+    await options.waitForText("Could not read the server's configuration");
+    await expectAccessible(options, 'the options page, server unreachable');
+    await setOptions({ serverUrl: s.stack.server.url });
+    await Promise.all([popup.close(), options.close()]);
   });
 }

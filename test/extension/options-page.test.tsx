@@ -37,6 +37,16 @@ describe('options page', () => {
     expect(screen.getByText('Connected. Now allow access to the Grafana sites below.')).toBeTruthy();
   });
 
+  it('has its level-one heading while the options load, as in every other state', async () => {
+    // Storage that has not answered yet: the page is still loading.
+    vi.spyOn(fakeBrowser.storage.local, 'get').mockReturnValue(new Promise(() => {}) as never);
+    const { OptionsPage } = await import('../../extension/options/OptionsPage');
+    render(<OptionsPage />);
+    expect(screen.getByText('Loading…')).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Grafana SSO');
+    vi.restoreAllMocks();
+  });
+
   it('makes no server call of its own', async () => {
     const fetch = vi.fn(() => Promise.reject(new Error('no')));
     vi.stubGlobal('fetch', fetch);

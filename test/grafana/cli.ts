@@ -14,7 +14,7 @@ const USAGE = `usage: grafana-standin --config <grafana.ini> [--port <0-65535>] 
   --grafana-version  the Grafana version line to model (default ${DEFAULT_GRAFANA_VERSION}, the newest release line)
   --empty            start without Grafana's built-in admin (default: like a fresh Grafana, with it)
   --dashboards       folders and dashboards to serve instead of the default set:
-                     {"folders": [{"uid", "title"}], "dashboards": [{"uid", "title", "tags"?, "folderUid"?}]}`;
+                     {"folders": [{"uid", "title", "folderUid"?}], "dashboards": [{"uid", "title", "tags"?, "folderUid"?}]}`;
 
 interface CliArgs {
   config: string;

@@ -32,7 +32,7 @@ export function pageView(path: string, catalog: DashboardCatalog): PageView {
       type: 'dashboard',
       uid,
       found: true,
-      tabTitle: title(dash.title, ...(dash.folder ? [dash.folder.title] : []), DASHBOARDS),
+      tabTitle: title(dash.title, ...catalog.ancestors(dash).map((f) => f.title), DASHBOARDS),
       heading: dash.title,
     };
     if (dash.folder) view.folderUid = dash.folder.uid;
@@ -43,7 +43,7 @@ export function pageView(path: string, catalog: DashboardCatalog): PageView {
     const uid = decode(f[1]!);
     const folder = catalog.folder(uid);
     if (!folder) return { type: 'folder', uid, found: false, tabTitle: title('Folder not found'), heading: 'Folder not found' };
-    return { type: 'folder', uid, found: true, tabTitle: title(folder.title, DASHBOARDS), heading: folder.title };
+    return { type: 'folder', uid, found: true, tabTitle: title(folder.title, ...catalog.ancestors(folder).map((f) => f.title), DASHBOARDS), heading: folder.title };
   }
   if (path === '/dashboards' || path === '/dashboards/') return { type: 'other', found: true, tabTitle: title(DASHBOARDS), heading: DASHBOARDS };
   return { type: 'other', found: true, tabTitle: APP, heading: 'Home' };

@@ -47,6 +47,27 @@ describe('a custom set', () => {
     }
   });
 
+  it('folders nest: a subfolder\'s hit names its parent, its dashboards\' pages carry the whole chain in the tab title', async () => {
+    const key = await makeKey();
+    const token = await sign(key);
+    const dashboards = {
+      folders: [{ uid: 'ops', title: 'Ops' }, { uid: 'ops-db', title: 'Databases', folderUid: 'ops' }],
+      dashboards: [{ uid: 'pg', title: 'Postgres', folderUid: 'ops-db' }],
+    };
+    const { grafana } = await h.start(key, {}, '', { dashboards });
+    const hits = (await call(grafana, '/api/search', { token })).body as Record<string, unknown>[];
+    expect(hits.map((x) => [x.uid, x.folderUid, x.folderTitle, x.folderUrl])).toEqual([
+      ['ops-db', 'ops', 'Ops', '/dashboards/f/ops/ops'],
+      ['ops', undefined, undefined, undefined],
+      ['pg', 'ops-db', 'Databases', '/dashboards/f/ops-db/databases'],
+    ]);
+    // folderUIDs picks the direct children only.
+    expect(((await call(grafana, '/api/search?folderUIDs=ops', { token })).body as { uid: string }[]).map((x) => x.uid)).toEqual(['ops-db']);
+    const title = (html: unknown) => /<title>([^<]*)<\/title>/.exec(html as string)?.[1];
+    expect(title((await call(grafana, '/d/pg/postgres', { token })).body)).toBe('Postgres - Databases - Ops - Dashboards - Grafana');
+    expect(title((await call(grafana, '/dashboards/f/ops-db/databases', { token })).body)).toBe('Databases - Ops - Dashboards - Grafana');
+  });
+
   it('a bad set is refused at startup with a message naming the file and what is wrong', async () => {
     const bad: Array<[string, RegExp]> = [
       ['not json', /d\d+\.json is not JSON/],
@@ -60,6 +81,7 @@ describe('a custom set', () => {
       ['{"dashboards": [{"uid": "a", "title": "D", "folderUid": "nope"}]}', /dashboards\[0\]\.folderUid "nope" is not the uid of a folder/],
       ['{"dashboards": [{"uid": "a", "title": "D", "tags": "x"}]}', /dashboards\[0\]\.tags must be an array of non-empty strings/],
       ['{"dashboards": [7]}', /dashboards\[0\] must be an object/],
+      ['{"folders": [{"uid": "b", "title": "B", "folderUid": "a"}, {"uid": "a", "title": "A"}], "dashboards": []}', /folders\[0\]\.folderUid "a" is not the uid of a folder listed before it/],
     ];
     for (const [text, message] of bad) {
       const path = writeTemp(text);

@@ -1,9 +1,9 @@
 /**
- * The stand-in's dashboards and folders (docs/grafana-jwt.md#search): one org's worth, folders at the
- * top level only. Like Grafana's `dashboard` table, folders and dashboards share one id sequence and one
- * uid space; ids are given in the order listed, folders first.
+ * The stand-in's dashboards and folders (docs/grafana-jwt.md#search): one org's worth. Like Grafana's
+ * `dashboard` table, folders and dashboards share one id sequence and one uid space; ids are given in the
+ * order listed, folders first. Folders nest (a folder's `folderUid` is its parent, listed before it).
  *
- * A custom set is JSON: {"folders": [{uid, title}], "dashboards": [{uid, title, tags?, folderUid?}]}.
+ * A custom set is JSON: {"folders": [{uid, title, folderUid?}], "dashboards": [{uid, title, tags?, folderUid?}]}.
  */
 import { readFileSync } from 'node:fs';
 import { StandinConfigError } from './errors.ts';
@@ -11,6 +11,8 @@ import { StandinConfigError } from './errors.ts';
 export interface FolderSpec {
   uid: string;
   title: string;
+  /** The parent folder (listed earlier); absent: at the top level. */
+  folderUid?: string;
 }
 
 export interface DashboardSpec {
@@ -34,6 +36,7 @@ export interface CatalogEntry {
   slug: string;
   isFolder: boolean;
   tags: string[];
+  /** The folder it is in (for a folder: its parent). */
   folder?: CatalogEntry;
 }
 
@@ -70,6 +73,7 @@ export class DashboardCatalog {
     const byUid = new Map<string, CatalogEntry>();
     for (const f of checked.folders) {
       const entry: CatalogEntry = { id: entries.length + 1, uid: f.uid, title: f.title, slug: slugify(f.title), isFolder: true, tags: [] };
+      if (f.folderUid !== undefined) entry.folder = byUid.get(f.folderUid)!;
       entries.push(entry);
       byUid.set(f.uid, entry);
     }
@@ -95,6 +99,13 @@ export class DashboardCatalog {
   folder(uid: string): CatalogEntry | undefined {
     const e = this.byUid.get(uid);
     return e?.isFolder ? e : undefined;
+  }
+
+  /** The folders an entry is in, innermost first. */
+  ancestors(entry: CatalogEntry): CatalogEntry[] {
+    const chain: CatalogEntry[] = [];
+    for (let f = entry.folder; f; f = f.folder) chain.push(f);
+    return chain;
   }
 }
 
@@ -138,12 +149,20 @@ export function checkDashboardSet(value: unknown, where: string): DashboardSet {
     if (typeof item.title !== 'string' || item.title.trim() === '') return fail(`${at}.title must be a non-empty string`);
     return item.title;
   };
+  const parentOf = (item: Record<string, unknown>, at: string, what: string): string | undefined => {
+    const parent = item.folderUid;
+    if (parent === undefined || parent === null || parent === '') return undefined;
+    if (typeof parent !== 'string' || !folderUids.has(parent)) return fail(`${at}.folderUid ${JSON.stringify(parent)} is not the uid of ${what}`);
+    return parent;
+  };
   const outFolders: FolderSpec[] = folders.map((f: unknown, i) => {
     const at = `folders[${i}]`;
-    if (!isObject(f)) return fail(`${at} must be an object {uid, title}`);
-    const uid = uidOf(f, at);
-    folderUids.add(uid);
-    return { uid, title: titleOf(f, at) };
+    if (!isObject(f)) return fail(`${at} must be an object {uid, title, folderUid?}`);
+    const spec: FolderSpec = { uid: uidOf(f, at), title: titleOf(f, at) };
+    const parent = parentOf(f, at, 'a folder listed before it');
+    if (parent !== undefined) spec.folderUid = parent;
+    folderUids.add(spec.uid);
+    return spec;
   });
   const outDashboards: DashboardSpec[] = dashboards.map((d: unknown, i) => {
     const at = `dashboards[${i}]`;
@@ -155,12 +174,8 @@ export function checkDashboardSet(value: unknown, where: string): DashboardSet {
       }
       spec.tags = d.tags as string[];
     }
-    if (d.folderUid !== undefined && d.folderUid !== null && d.folderUid !== '') {
-      if (typeof d.folderUid !== 'string' || !folderUids.has(d.folderUid)) {
-        return fail(`${at}.folderUid ${JSON.stringify(d.folderUid)} is not the uid of a folder in "folders"`);
-      }
-      spec.folderUid = d.folderUid;
-    }
+    const parent = parentOf(d, at, 'a folder in "folders"');
+    if (parent !== undefined) spec.folderUid = parent;
     return spec;
   });
   return { folders: outFolders, dashboards: outDashboards };

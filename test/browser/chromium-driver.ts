@@ -13,7 +13,6 @@ export function chromiumPage(page: Page): TestPage {
     waitForURL: (url) => page.waitForURL(url, { timeout: timeoutMs }),
     fill: (selector, value) => page.locator(selector).fill(value, { timeout: timeoutMs }),
     click: (selector) => page.locator(selector).click({ timeout: timeoutMs }),
-    press: (keys) => page.keyboard.press(keys),
     clickButton: (name) => page.getByRole('button', { name, exact: true }).click({ timeout: timeoutMs }),
     countButtons: (name) => page.getByRole('button', { name, exact: true }).count(),
     waitForText: async (text) => {

@@ -13,8 +13,6 @@ export interface TestPage {
   fill(selector: string, value: string): Promise<void>;
   /** Clicks the element matched by a CSS selector. */
   click(selector: string): Promise<void>;
-  /** Presses keys on the focused element, Playwright's notation: 'ArrowDown', 'Control+Enter'. */
-  press(keys: string): Promise<void>;
   /** Clicks the button whose text is exactly `name`. */
   clickButton(name: string): Promise<void>;
   /** How many buttons have exactly the text `name` now. */

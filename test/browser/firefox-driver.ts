@@ -53,14 +53,6 @@ function firefoxPage(page: Page, colorScheme: (scheme: 'light' | 'dark') => Prom
       await field.type(value);
     },
     click: async (selector) => (await element(selector)).click(),
-    press: async (keys) => {
-      // Playwright's 'Control+Enter' notation: modifiers held around the last key.
-      const parts = keys.split('+') as KeyInput[];
-      const key = parts.pop()!;
-      for (const m of parts) await page.keyboard.down(m);
-      await page.keyboard.press(key);
-      for (const m of parts.reverse()) await page.keyboard.up(m);
-    },
     clickButton: async (name) => (await button(name)).click(),
     countButtons: (name) => page.evaluate((n) => [...document.querySelectorAll('button')].filter((b) => b.innerText.trim() === n).length, name),
     waitForText: async (text) => {

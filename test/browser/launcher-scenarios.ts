@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardViews, starAs } from '../grafana/dashboard-helpers';
 import type { GrafanaStandin } from '../grafana/standin';
 import { startStack, type Stack } from '../helpers/stack';
+import { expectAccessible } from './axe';
 import type { BrowserUnderTest, TestPage } from './driver';
 import { buildTestExtension, waitFor } from './harness';
 
@@ -82,6 +83,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
       await popup.waitForText('HTTP Latency');
       expect(await readOptions(popup)).toEqual([{ title: 'HTTP Latency', where: 'Services · Team Grafana', section: 'Starred', selected: false }]);
       expect(await popup.text('[role="status"]')).toBe('1 dashboard: starred and recent');
+      await expectAccessible(popup, 'the launcher with the starred list');
       await popup.close();
     });
 
@@ -95,6 +97,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
       expect((await readOptions(popup)).map((o) => o.where).sort()).toEqual(['Services · Ops Grafana', 'Services · Team Grafana']);
       expect((await readOptions(popup))[0]!.selected).toBe(true);
       expect(await popup.text('[role="status"]')).toBe('2 dashboards found');
+      await expectAccessible(popup, 'the launcher with results, the first highlighted');
       await popup.close();
     });
 
@@ -122,6 +125,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
       expect((await readOptions(popup)).filter((o) => o.section === 'Recent')).toEqual([
         { title: expect.stringMatching(/^HTTP Latency/), where: opened.where.replace(/^Services · /, ''), section: 'Recent', selected: false },
       ]);
+      await expectAccessible(popup, 'the launcher with Starred and Recent');
       await popup.close();
     });
 
@@ -147,6 +151,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
       await popup.waitForText('No dashboards match “zzz nothing”.');
       expect(await popup.countButtons('Search in Team Grafana')).toBe(1);
       expect(await readOptions(popup)).toEqual([]);
+      await expectAccessible(popup, 'the launcher with no matches');
       // Esc clears the query: back to the starred list.
       await popup.press('Escape');
       await popup.waitForText('HTTP Latency');
@@ -161,6 +166,7 @@ export function launcherScenarios(name: string, launch: () => Promise<BrowserUnd
       await popup.waitForText('Ops Grafana did not answer.');
       expect(await popup.countButtons('Retry')).toBe(1);
       expect(await readOptions(popup)).toEqual([expect.objectContaining({ title: 'HTTP Latency', where: 'Services · Team Grafana' })]);
+      await expectAccessible(popup, 'the launcher with an instance that did not answer');
       await popup.close();
     });
 

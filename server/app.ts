@@ -24,6 +24,7 @@ import type { Store } from './store/types.ts';
 import { SignInThrottle } from './throttle.ts';
 import { ThrottleEvents } from './throttle-events.ts';
 import { apiRoutes } from './routes/api.ts';
+import { goLinkRoutes } from './routes/go-link.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { jwksRoutes } from './routes/jwks.ts';
@@ -167,6 +168,7 @@ export async function createApp(deps: AppDeps): Promise<TokenServer> {
   app.use(loginRoutes(ctx));
   app.use(oidcRoutes(ctx));
   app.use(homeRoutes(ctx));
+  app.use(goLinkRoutes(ctx));
   if (deps.extraRoutes) app.use(deps.extraRoutes);
 
   app.use((req, _res, next) => next(new HttpError('not_found', { method: req.method, path: req.path })));

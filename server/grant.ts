@@ -3,7 +3,7 @@ import { HttpError } from './errors.ts';
 import type { Context } from './context.ts';
 import { roleFor } from './policy.ts';
 import { mintToken, type MintedToken } from './token-signing.ts';
-import type { GrafanaRole } from './contract/index.ts';
+import { AUTH_TOKEN_PARAM, withParam, type GrafanaRole } from './contract/index.ts';
 import type { User } from './store/types.ts';
 import { TurnBudget } from './turn-budget.ts';
 
@@ -13,9 +13,10 @@ const signingTurns = new TurnBudget(8);
 
 /**
  * The one path from a signed-in user to a Grafana token, shared by the JSON API (extension) and the
- * home page's Open buttons: resolve the instance, apply policy, sign, audit.
+ * home page's Open buttons and /go/ links: resolve the instance, apply policy, sign, audit (`via` says
+ * a link was followed).
  */
-export async function grantToken(ctx: Context, user: User, instanceId: string): Promise<MintedToken & { role: GrafanaRole; instance: InstanceConfig }> {
+export async function grantToken(ctx: Context, user: User, instanceId: string, via?: 'link'): Promise<MintedToken & { role: GrafanaRole; instance: InstanceConfig }> {
   const instance = ctx.instance(instanceId);
   if (!instance) {
     ctx.metrics.tokensMinted.inc({ instance: '(unknown)', outcome: 'unknown_instance' });
@@ -38,13 +39,12 @@ export async function grantToken(ctx: Context, user: User, instanceId: string): 
     lifetimeSeconds: ctx.config.tokenLifetimeSeconds,
   });
   ctx.metrics.tokensMinted.inc({ instance: instance.id, outcome: 'minted' });
-  await ctx.audit.record('token_minted', { user: user.id, login: user.login, instance: instance.id, role, jti: minted.jti, exp: minted.exp });
+  await ctx.audit.record('token_minted', { user: user.id, login: user.login, instance: instance.id, role, jti: minted.jti, exp: minted.exp, ...(via ? { via } : {}) });
   return { ...minted, role, instance };
 }
 
 /** `target` (already resolved inside the instance, see contract/target-url.ts) with `auth_token` added, for URL login. */
 export function grafanaUrlWithToken(target: URL, token: string): string {
-  const url = new URL(target);
-  url.searchParams.set('auth_token', token);
-  return url.href;
+  // The rest of the query byte for byte: searchParams would re-encode Grafana's variables.
+  return withParam(target.href, AUTH_TOKEN_PARAM, token);
 }

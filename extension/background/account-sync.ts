@@ -202,7 +202,7 @@ async function sync(state: WorkerState, deps: WorkerDeps): Promise<{ state: Work
         const current = tokens.get(instance.id);
         if (current && isFresh(current, policy, deps.clock.now())) {
           // Still good: make sure its rule and alarm exist (they may predate a permission grant).
-          await installToken(instance, current, policy);
+          await installToken(instance, current, policy, next.config?.issuer);
           return undefined;
         }
         // Not in use: fetched on demand (a click, the popup opening, a tab appearing).

@@ -1,7 +1,7 @@
 // Building URLs into a Grafana instance. Grafana may live under a sub-path (https://host/grafana/);
 // `path` is always relative to the instance root and starts with '/'.
 
-import { baseOf, isInside, resolveInside } from '../../server/contract/index.ts';
+import { AUTH_TOKEN_PARAM, baseOf, isInside, resolveInside, withParam } from '../../server/contract/index.ts';
 
 interface InstanceLike {
   url: string;
@@ -19,21 +19,7 @@ export function instanceUrl(instance: InstanceLike, path = '/'): string {
  * are sensitive to re-encoding) and dropping any stale auth_token it already had.
  */
 export function withAuthToken(href: string, token: string): string {
-  const url = new URL(href);
-  const kept = url.search
-    .slice(1)
-    .split('&')
-    .filter((pair) => pair !== '' && decodeURIComponentSafe(pair.split('=')[0] ?? '') !== 'auth_token');
-  kept.push(`auth_token=${encodeURIComponent(token)}`);
-  return `${url.origin}${url.pathname}?${kept.join('&')}${url.hash}`;
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
+  return withParam(href, AUTH_TOKEN_PARAM, token);
 }
 
 /** If `href` points into one of the instances, that instance and the path within it. */

@@ -4,6 +4,8 @@
 // Threat model and scoping: docs/extension.md.
 import browser, { type DeclarativeNetRequest } from 'webextension-polyfill';
 import type { PublicInstance } from '../../server/contract/index.ts';
+import { originPattern } from '../common/urls';
+import { linkRules } from './link-rules';
 
 type Rule = DeclarativeNetRequest.Rule;
 
@@ -17,9 +19,17 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-export function ruleIds(instanceId: string): { subresources: number; navigations: number } {
+export interface RuleIds {
+  subresources: number;
+  navigations: number;
+  /** The /go/ link rules (link-rules.ts). */
+  linkRedirect: number;
+  linkToServer: number;
+}
+
+export function ruleIds(instanceId: string): RuleIds {
   const slot = hash(instanceId) % 100_000_000;
-  return { subresources: slot * 2 + 1, navigations: slot * 2 + 2 };
+  return { subresources: slot * 4 + 1, navigations: slot * 4 + 2, linkRedirect: slot * 4 + 3, linkToServer: slot * 4 + 4 };
 }
 
 type RuleInstance = Pick<PublicInstance, 'id' | 'url' | 'headerName'>;
@@ -59,12 +69,18 @@ export function headerRules(instance: RuleInstance, token: string, extensionHost
   ];
 }
 
-/** Installs or replaces (atomically, in one call) the rules of one instance. */
-export async function setHeaderRules(instance: RuleInstance, token: string): Promise<void> {
+/**
+ * Installs or replaces (atomically, in one call) the rules of one instance: its header rules, and
+ * the redirect of its /go/ links on the token server at `linkServerUrl` (link-rules.ts). The redirect
+ * only while the Grafana origin is granted: without it the header rule cannot act, and the link is
+ * left to the server, which signs it in by URL.
+ */
+export async function setHeaderRules(instance: RuleInstance, token: string, linkServerUrl?: string): Promise<void> {
   const ids = ruleIds(instance.id);
+  const withLinks = linkServerUrl !== undefined && (await browser.permissions.contains({ origins: [originPattern(instance.url)] }));
   await browser.declarativeNetRequest.updateSessionRules({
-    removeRuleIds: [ids.subresources, ids.navigations],
-    addRules: headerRules(instance, token, ownHost()),
+    removeRuleIds: Object.values(ids),
+    addRules: [...headerRules(instance, token, ownHost()), ...(withLinks ? linkRules(instance, linkServerUrl, ids) : [])],
   });
 }
 
@@ -78,9 +94,23 @@ function ownHost(): string {
   return new URL(browser.runtime.getURL('/')).hostname;
 }
 
+/** The instance's header rules and its link rules. */
 export async function removeHeaderRules(instanceId: string): Promise<void> {
-  const ids = ruleIds(instanceId);
-  await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: [ids.subresources, ids.navigations] });
+  await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: Object.values(ruleIds(instanceId)) });
+}
+
+/**
+ * Drops the link rules of instances whose Grafana origin is no longer granted (Firefox lets the user
+ * withdraw access at any time): a redirect there would land signed out, the server's URL login would not.
+ */
+export async function dropUngrantedLinkRules(instances: Pick<PublicInstance, 'id' | 'url'>[]): Promise<void> {
+  const ids: number[] = [];
+  for (const instance of instances) {
+    if (await browser.permissions.contains({ origins: [originPattern(instance.url)] })) continue;
+    const { linkRedirect, linkToServer } = ruleIds(instance.id);
+    ids.push(linkRedirect, linkToServer);
+  }
+  if (ids.length) await browser.declarativeNetRequest.updateSessionRules({ removeRuleIds: ids });
 }
 
 /** Removes every session rule: they are all ours (session rules are per extension). */

@@ -10,7 +10,9 @@ import { updateBadge } from './badge';
 import { createMenus, menuTarget } from './context-menu';
 import { dispatchAlarm } from './dispatch-alarm';
 import { onGrafanaTabUpdated } from './grafana-tabs';
+import { dropUngrantedLinkRules } from './header-rules';
 import { openGrafana } from './open-grafana';
+import { currentPageLink } from './page-link';
 import { takePendingQuery } from './pending-query';
 import { clearRecent, loadRecent } from './recent';
 import { onSearchPort } from './search-port';
@@ -51,7 +53,7 @@ const handlers: Handlers = {
     return null;
   },
   takePendingQuery: () => takePendingQuery(Date.now()),
-  currentPageLink: async () => null,
+  currentPageLink: () => currentPageLink(),
 };
 
 function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined {
@@ -101,6 +103,10 @@ browser.storage.onChanged.addListener((changes: Record<string, Storage.StorageCh
 
 browser.permissions.onAdded.addListener(() => {
   run('permissions', syncAccount());
+});
+
+browser.permissions.onRemoved.addListener(() => {
+  run('permissions withdrawn', store.load('config').then((cached) => dropUngrantedLinkRules(cached?.config.instances ?? [])));
 });
 
 // Real context menus cannot be clicked in headless Chromium: the browser tests' build lets them call

@@ -37,7 +37,7 @@ export async function fetchToken(state: WorkerState, instance: PublicInstance, c
     const response = await state.api.requestToken(instance.id);
     const record: TokenRecord = { token: response.token, receivedAt: clock.now(), expiresIn: response.expiresIn, user: response.user };
     await store.saveToken(instance.id, record);
-    await installToken(instance, record, refreshPolicy(state.options));
+    await installToken(instance, record, refreshPolicy(state.options), state.config?.issuer);
     await succeeded(alarm);
     return { kind: 'token', record, role: response.user.role };
   } catch (error) {
@@ -55,9 +55,12 @@ export async function fetchToken(state: WorkerState, instance: PublicInstance, c
   }
 }
 
-/** The header rule and the refresh alarm for a token. */
-export async function installToken(instance: PublicInstance, record: TokenRecord, policy: RefreshPolicy): Promise<void> {
-  await setHeaderRules(instance, record.token);
+/**
+ * The header rules, the /go/ link rules for links to `linkServerUrl` (the server's public URL, the
+ * one links are made with), and the refresh alarm for a token.
+ */
+export async function installToken(instance: PublicInstance, record: TokenRecord, policy: RefreshPolicy, linkServerUrl: string | undefined): Promise<void> {
+  await setHeaderRules(instance, record.token, linkServerUrl);
   await browser.alarms.create(refreshAlarm(instance.id), { when: refreshAt(record, policy) });
 }
 

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../errors.ts';
 import { parseKeyEncryptionKeys } from '../key-encryption.ts';
-import { GRAFANA_ROLES, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
+import { GRAFANA_ROLES, INSTANCE_ID_PATTERN, isPlainHeaderName, type GrafanaRole } from '../contract/index.ts';
 import { providerOf } from '../oidc/provider-config.ts';
 import { baseUrl, custom, field, flag, int, list, nullable, object, oneOf, record, text, type Check, type ValuesOf } from './spec.ts';
 
@@ -18,8 +18,9 @@ const role = oneOf(GRAFANA_ROLES, `must be a Grafana role, spelled exactly: ${GR
 
 const INSTANCE_FIELDS = {
   id: field({
-    doc: 'short id (`a-z0-9-_`) used in the API, the CLI and the audience',
-    parse: text({ pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/, rule: 'must be lower-case letters, digits, "-" or "_" (at most 63)' }),
+    doc: 'short id (`a-z0-9-_`) used in the API, the CLI, the audience and `/go/<id>/…` links',
+    // The contract's pattern: the /go/ link form relies on ids never holding "/", "%", "." or "?".
+    parse: text({ pattern: INSTANCE_ID_PATTERN, rule: 'must be lower-case letters, digits, "-" or "_" (at most 63)' }),
   }),
   url: field({ doc: "Grafana's root URL, e.g. `https://grafana.example.com`", parse: baseUrl() }),
   name: field({ doc: 'shown to users', parse: text(), default: (e) => e.text('id'), defaultDoc: 'the id' }),
@@ -46,7 +47,7 @@ const INSTANCE_FIELDS = {
   }),
   defaultRole: field({ doc: 'role for users without a grant; `null` means no access without one', parse: nullable(role), default: 'Viewer' }),
   groupRoles: field({ doc: 'group → role; a user gets the highest role among their groups', parse: record(role, 'group name → role'), default: {} }),
-  urlLogin: field({ doc: 'emit `url_login = true` (one-click opening by URL)', parse: flag(), default: true }),
+  urlLogin: field({ doc: 'emit `url_login = true` (one-click opening by URL; `/go/` links need it where the extension does not serve them)', parse: flag(), default: true }),
 };
 
 type Instance = ValuesOf<typeof INSTANCE_FIELDS>;

@@ -24,6 +24,16 @@ export const errorCatalogue = {
   missing_request_header: { status: 403, message: `The ${requestHeader.name}: ${requestHeader.value} request header is required` },
   csrf_failed: { status: 403, message: 'The page expired. Go back, reload and try again.' },
   admin_required: { status: 403, message: 'Only administrators can see Grafana settings' },
+  // GET /go/<instance>/<path> links (server/routes/go-link.ts): answered as pages, browsers navigate there.
+  navigation_required: {
+    status: 403,
+    message: 'This link signs you in to Grafana only when you open it in a browser tab: click it, or paste it into the address bar.',
+  },
+  url_login_off: {
+    status: 409,
+    message: (p: { instanceName: string }) =>
+      `${p.instanceName} does not accept sign-in links (its Grafana has url_login off). Install the Grafana SSO browser extension, which opens this link signed in by itself, or open ${p.instanceName} and sign in there.`,
+  },
   not_found: { status: 404, message: (p: { method: string; path: string }) => `Nothing at ${p.method} ${p.path}` },
   unknown_instance: { status: 404, message: (p: { instance: string }) => `No Grafana instance "${p.instance}" is configured` },
   method_not_allowed: { status: 405, message: 'Cross-origin requests are not allowed' },

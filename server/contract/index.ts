@@ -7,3 +7,4 @@ export { GRAFANA_ROLES, isGrafanaRole, parseRole, roleRank, type GrafanaRole } f
 export { errorCatalogue, errorCodes, errorMessage, errorStatus, isErrorCode, type ErrorCode, type ErrorParams, type FixedMessageCode } from './errors.ts';
 export type { ErrorResponse, PublicConfig, PublicInstance, PublicUser, SessionResponse, TokenRequest, TokenResponse } from './responses.ts';
 export { baseOf, isInside, resolveInside, returnPathOf } from './target-url.ts';
+export { AUTH_TOKEN_PARAM, goLink, goPathPrefix, INSTANCE_ID_PATTERN, parseGoLink, withoutParam, withParam } from './go-link.ts';

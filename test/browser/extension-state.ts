@@ -14,7 +14,11 @@ export function extensionState(browser: () => BrowserUnderTest) {
   return {
     badge: () => inExtension(() => chrome.action.getBadgeText({}), null),
     storedToken: () => inExtension(async () => (await chrome.storage.session.get('token:grafana'))['token:grafana'] as StoredToken | undefined, null),
-    headerRuleValues: () => inExtension(async () => (await chrome.declarativeNetRequest.getSessionRules()).map((r) => r.action.requestHeaders?.[0]?.value), null),
+    headerRuleValues: () =>
+      inExtension(async () => (await chrome.declarativeNetRequest.getSessionRules()).filter((r) => r.action.type === 'modifyHeaders').map((r) => r.action.requestHeaders?.[0]?.value), null),
+    /** The /go/ link rules' action types (link-rules.ts), sorted. */
+    linkRuleTypes: () =>
+      inExtension(async () => (await chrome.declarativeNetRequest.getSessionRules()).filter((r) => r.action.type !== 'modifyHeaders').map((r) => r.action.type).sort(), null),
     refreshAlarm: () => inExtension(() => chrome.alarms.get('refresh:grafana'), null),
     /** Merges `patch` into the user's options; `null` resets them to just the server URL. */
     setOptions: (patch: Record<string, unknown> | null) =>

@@ -7,9 +7,11 @@ import { requestHeader } from '../../server/contract/index.ts';
 import type { GrafanaStandin } from '../grafana/standin';
 import { startStack, type Stack } from '../helpers/stack';
 import { expectAccessible } from './axe';
-import type { BrowserUnderTest, TestPage } from './driver';
+import type { BrowserUnderTest } from './driver';
 import { extensionState } from './extension-state';
+import { signedInPage } from './standin-page';
 import { buildTestExtension, waitFor } from './harness';
+import { goLinkSteps, otherSiteGoLinks } from './go-link-steps';
 import { expectFocusOrder, focused } from './keyboard';
 import { startOtherSite, type OtherSite } from './other-site';
 
@@ -34,7 +36,7 @@ export function extensionScenarios(name: string, launch: () => Promise<BrowserUn
     buildTestExtension();
     s.stack = await startStack({ instances: [{ id: 'grafana', name: 'Team Grafana' }], users: [alice] });
     s.grafana = s.stack.grafana.grafana!;
-    otherSite = await startOtherSite(s.grafana.url);
+    otherSite = await startOtherSite(s.grafana.url, otherSiteGoLinks(s.stack.server.url));
     s.otherSiteUrl = otherSite.url;
     s.browser = await launch();
   });
@@ -55,14 +57,6 @@ function sharedSteps(s: Scenario): void {
   const inExtension = <T, A>(fn: (arg: A) => T | Promise<T>, arg: A) => s.browser.inExtension(fn, arg);
   const { badge, storedToken, headerRuleValues, refreshAlarm, setOptions, menuClicked } = extensionState(() => s.browser);
   const openPopup = () => s.browser.openExtensionPage('popup');
-
-  async function signedInPage(page: TestPage): Promise<{ login: string; role: string; status: string }> {
-    const status = await waitFor(async () => {
-      const text = await page.text('#status').catch(() => '');
-      return /^(signed-in|unauthorized|error.*)$/.test(text) ? text : '';
-    }, 15_000, 'the stand-in page');
-    return { status, login: await page.text('#login'), role: await page.text('#role') };
-  }
 
   /** The test build counts an opening through the extension as "in use" for 5 s (production: 5 min). */
   async function openingTooOld(): Promise<void> {
@@ -263,6 +257,8 @@ function sharedSteps(s: Scenario): void {
     expect(await inExtension((url) => fetch(`${url}/api/user`).then((r) => r.status), s.grafana.url)).toBe(200);
     expect(apiCalls(fromExtension, '/api/user')).toMatchObject([{ tokenSource: 'header', status: 200, login: 'alice' }]);
   });
+
+  goLinkSteps(s);
 
   it('the background, stopped by the browser, still serves the popup', async () => {
     const popup = await openPopup();

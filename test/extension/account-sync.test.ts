@@ -47,7 +47,10 @@ describe('sync after sign-in', () => {
     await sync.syncAccount();
     expect(headerValue('main')).toBe('jwt-1');
     expect(headerValue('ops')).toBe('jwt-2');
-    expect(sessionRules.size).toBe(4);
+    // Two header rules each; the /go/ link rules only for main, whose origin is granted (link-rules.test.ts).
+    expect(sessionRules.size).toBe(6);
+    expect(sessionRules.get(ruleIds('main').linkRedirect)?.action.type).toBe('redirect');
+    expect(sessionRules.has(ruleIds('ops').linkRedirect)).toBe(false);
     expect(await alarmTime('refresh:main')).toBe(t0 + 240_000);
     expect(await badgeText()).toBe('✓');
   });
@@ -107,6 +110,7 @@ describe('refresh alarm', () => {
     expect((await session())['token:main']).toBeUndefined();
     expect(headerValue('main')).toBeUndefined();
     expect(sessionRules.has(ruleIds('main').navigations)).toBe(false);
+    expect(sessionRules.has(ruleIds('main').linkRedirect)).toBe(false);
     expect((await session())['failures:refresh:main']).toBe(3);
 
     server.state.reachable = true;

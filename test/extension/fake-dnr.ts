@@ -5,7 +5,12 @@
 // - a condition matches by urlFilter ('|' anchors it at the start of the URL; no other wildcards are
 //   used by the extension, and the fake refuses them rather than guess), resourceTypes (none given:
 //   every type except main_frame), requestMethods, and initiatorDomains (that domain or a subdomain);
-// - a matching modifyHeaders rule with operation "set" sets the request header.
+// - a matching modifyHeaders rule with operation "set" sets the request header;
+// - regexFilter (RE2; the extension's regexes mean the same in JavaScript), case-insensitive unless
+//   isUrlFilterCaseSensitive is true (Chrome's and Firefox's default is false);
+// - one action per request: the highest priority wins, ties go allow > allowAllRequests > block >
+//   upgradeScheme > redirect > modifyHeaders; a redirect's regexSubstitution replaces the regex's
+//   first match, \0-\9 inserting its groups (a group that did not take part inserts nothing).
 import type { DeclarativeNetRequest } from 'webextension-polyfill';
 
 type Rule = DeclarativeNetRequest.Rule;
@@ -26,9 +31,12 @@ function matchesUrl(filter: string | undefined, url: string): boolean {
   return anchored ? url.startsWith(text) : url.includes(text);
 }
 
+const regexOf = (c: Rule['condition']) => (c.regexFilter === undefined ? undefined : new RegExp(c.regexFilter, c.isUrlFilterCaseSensitive ? '' : 'i'));
+
 function matches(rule: Rule, request: FakeRequest): boolean {
   const c = rule.condition;
   if (!matchesUrl(c.urlFilter, request.url)) return false;
+  if (c.regexFilter !== undefined && !regexOf(c)!.test(request.url)) return false;
   if (c.resourceTypes ? !c.resourceTypes.includes(request.type) : request.type === 'main_frame') return false;
   if (c.requestMethods && !c.requestMethods.includes((request.method ?? 'get').toLowerCase())) return false;
   if (c.initiatorDomains) {
@@ -54,6 +62,23 @@ export function fakeDeclarativeNetRequest() {
         rules.clear();
         for (const [id, rule] of next) rules.set(id, rule);
       },
+    },
+    /**
+     * What the session rules do to a top-level or other request, headers aside: the winning action's
+     * type (none when no rule matches) and, for a redirect, where to.
+     */
+    actionFor(request: FakeRequest): { type: string; redirectUrl?: string } | undefined {
+      const order = ['allow', 'allowAllRequests', 'block', 'upgradeScheme', 'redirect', 'modifyHeaders'];
+      const winner = [...rules.values()]
+        .filter((rule) => matches(rule, request))
+        .sort((a, b) => (b.priority ?? 1) - (a.priority ?? 1) || order.indexOf(a.action.type) - order.indexOf(b.action.type))[0];
+      if (!winner) return undefined;
+      const substitution = winner.action.redirect?.regexSubstitution;
+      if (winner.action.type !== 'redirect' || substitution === undefined) return { type: winner.action.type };
+      const redirectUrl = request.url.replace(regexOf(winner.condition)!, (...match: unknown[]) =>
+        substitution.replace(/\\(\d)/g, (_, d: string) => (match[Number(d)] as string | undefined) ?? ''),
+      );
+      return { type: 'redirect', redirectUrl };
     },
     /** The request headers the session rules set on one request. */
     headersFor(request: FakeRequest): Record<string, string> {

@@ -4,7 +4,7 @@
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import { send, type OpenTarget, type PopupState } from '../common/messages';
 import { CopyLink } from './CopyLink';
-import { launcherSections, moveHighlight, showsInstance, type LauncherItem } from './launcher-items';
+import { highlightIndex, launcherSections, moveHighlight, showsInstance, type LauncherItem, type Moved } from './launcher-items';
 import { listboxId, optionId, ResultList } from './ResultList';
 import { InstanceProblems, NoMatches, type NoticeActions } from './SearchNotices';
 import { useSearch } from './use-search';
@@ -21,7 +21,7 @@ export function Launcher(props: {
   const [query, setQuery] = useState('');
   const { view, loading, failed, retry } = useSearch(query);
   // The highlight belongs to one answer: a new query starts again at its first result.
-  const [moved, setMoved] = useState<{ seq: number; index: number | null } | null>(null);
+  const [moved, setMoved] = useState<Moved | null>(null);
   const [message, setMessage] = useState<string | null>(null);
 
   useEffect(() => {
@@ -37,8 +37,7 @@ export function Launcher(props: {
   const reachable = state.instances.filter((i) => i.role !== null);
   const defaultInstance = reachable.find((i) => i.isDefault) ?? reachable[0];
   const shown = view?.query ?? '';
-  const active =
-    items.length === 0 ? null : moved && moved.seq === view?.seq ? (moved.index === null ? null : Math.min(moved.index, items.length - 1)) : shown ? 0 : null;
+  const active = highlightIndex(moved, view, items.length);
   const activeItem = active === null ? undefined : items[active];
 
   const openItem = async (item: LauncherItem, background: boolean) => {

@@ -59,6 +59,22 @@ export function launcherSections(view: SearchView | null, instances: InstanceVie
   return sections.filter((s) => s.items.length > 0);
 }
 
+/** Where ↑/↓ or the mouse left the highlight, in the answer numbered `seq`. */
+export interface Moved {
+  seq: number;
+  index: number | null;
+}
+
+/**
+ * The highlighted row: where the user moved it within this answer, else the first result of a query
+ * (Enter opens the best match), else none (with nothing typed, Enter opens Grafana's home).
+ */
+export function highlightIndex(moved: Moved | null, answer: { seq: number; query: string } | null, count: number): number | null {
+  if (count === 0 || !answer) return null;
+  if (moved && moved.seq === answer.seq) return moved.index === null ? null : Math.min(moved.index, count - 1);
+  return answer.query ? 0 : null;
+}
+
 /** ↑/↓ over `count` items: no wrap (a held key stops at the ends); ↑ from the first returns to the box. */
 export function moveHighlight(current: number | null, key: 'ArrowUp' | 'ArrowDown', count: number): number | null {
   if (count === 0) return null;

@@ -5,7 +5,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DashboardHit, InstanceSearchStatus } from '../../extension/common/launcher';
 import type { MessageType, PopupState } from '../../extension/common/messages';
-import { moveHighlight } from '../../extension/popup/launcher-items';
+import { highlightIndex, moveHighlight } from '../../extension/popup/launcher-items';
 import { fakeSearchPorts } from './fake-port';
 
 const send = vi.fn<(type: MessageType, request?: unknown) => Promise<unknown>>();
@@ -301,6 +301,15 @@ describe('launcher: copy link', () => {
 });
 
 describe('launcher logic', () => {
+  it('highlights the first result of a query, nothing in the lists shown with nothing typed, and keeps a move within its answer', () => {
+    expect(highlightIndex(null, { seq: 2, query: 'lat' }, 3)).toBe(0);
+    expect(highlightIndex(null, { seq: 1, query: '' }, 3)).toBeNull();
+    expect(highlightIndex({ seq: 2, index: 5 }, { seq: 2, query: 'lat' }, 3)).toBe(2);
+    expect(highlightIndex({ seq: 2, index: null }, { seq: 2, query: 'lat' }, 3)).toBeNull();
+    expect(highlightIndex({ seq: 1, index: 2 }, { seq: 2, query: 'lat' }, 3)).toBe(0);
+    expect(highlightIndex(null, { seq: 2, query: 'lat' }, 0)).toBeNull();
+  });
+
   it('moves the highlight without wrapping; ↑ from the first returns to the box', () => {
     expect(moveHighlight(null, 'ArrowDown', 3)).toBe(0);
     expect(moveHighlight(2, 'ArrowDown', 3)).toBe(2);

@@ -9,6 +9,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { expectAccessible } from './axe';
 import type { BrowserUnderTest } from './driver';
 import { extensionState } from './extension-state';
+import { launcherEntrySteps } from './launcher-entry-steps';
 import { signedInPage } from './standin-page';
 import { buildTestExtension, waitFor } from './harness';
 import { goLinkSteps, otherSiteGoLinks } from './go-link-steps';
@@ -146,13 +147,17 @@ function sharedSteps(s: Scenario): void {
     await popup.close();
   });
 
-  it("the server's pages pass axe-core: the signed-in home page and an error page", async () => {
+  it("the server's pages pass axe-core: the signed-in home page (and its Tab order), error pages", async () => {
     const page = await s.browser.newPage(`${s.stack.server.url}/`);
     await page.waitForText('Signed in as Alice Doe');
     await expectAccessible(page, "the server's home page");
+    await expectFocusOrder(page, ['Open', 'Sign out']);
     await page.goto(`${s.stack.server.url}/no-such-page`);
     await page.waitForText('Error 404');
     await expectAccessible(page, "the server's error page");
+    await page.goto(`${s.stack.server.url}/go/no-such-grafana/d/x`);
+    await page.waitForText('No such Grafana');
+    await expectAccessible(page, "the server's page for a /go/ link it refuses");
     await page.close();
   });
 
@@ -190,6 +195,8 @@ function sharedSteps(s: Scenario): void {
     expect(await tab.url()).toMatch(new RegExp(`^${s.grafana.url}/d/http-latency/http-latency\\?orgId=1&auth_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
     await tab.close();
   });
+
+  launcherEntrySteps(s);
 
   it('refreshes the token with an alarm before it expires while a Grafana tab is open, and replaces the header rule', async () => {
     // Only instances in use are refreshed: a Grafana tab stays open throughout, and the last opening

@@ -184,6 +184,13 @@ describe('parameters', () => {
     expect((await search('?limit=1000&page=2')).body.map((x) => x.uid)).toEqual(['d1000', 'd1001', 'd1002']);
   });
 
+  it('the request record keeps what a search asked for, never an auth_token', async () => {
+    const { grafana, token } = await setup();
+    await call(grafana, '/api/search?query=latency&tag=http&tag=slo&starred=true', { urlToken: token });
+    expect(grafana.requests.at(-1)).toMatchObject({ path: '/api/search', params: { query: ['latency'], tag: ['http', 'slo'], starred: ['true'] }, tokenSource: 'url' });
+    expect(JSON.stringify(grafana.requests)).not.toContain(token);
+  });
+
   it('deleted=true: 401 for anyone but an org Admin, who gets the (always empty) trash', async () => {
     const { key, search } = await setup();
     expect(await search('?deleted=true')).toMatchObject({ status: 401, body: { message: 'Unauthorized' } });

@@ -36,6 +36,8 @@ export interface RequestRecord {
   detail?: string;
   login?: string;
   orgRole?: string;
+  /** For an API call: its query parameters (auth_token left out), e.g. what a search asked for. */
+  params?: Record<string, string[]>;
   /** For a page: which dashboard or folder it showed (set for pages answered 200). */
   page?: Omit<PageView, 'heading'>;
   /** Real wall-clock time (Date.now()) — for benchmarks. */
@@ -107,6 +109,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
     record.orgRole = mainOrgRole(outcome.user);
   } else if (outcome.anonymousRole) {
     record.orgRole = outcome.anonymousRole;
+  }
+  if (kind === 'api') {
+    const params: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) if (name !== 'auth_token') (params[name] ??= []).push(value);
+    if (Object.keys(params).length > 0) record.params = params;
   }
   if (view) {
     const { heading: _, ...page } = view;

@@ -143,13 +143,17 @@ function sharedSteps(s: Scenario): void {
     await popup.close();
   });
 
-  it("the server's pages pass axe-core: the signed-in home page and an error page", async () => {
+  it("the server's pages pass axe-core: the signed-in home page (and its Tab order), error pages", async () => {
     const page = await s.browser.newPage(`${s.stack.server.url}/`);
     await page.waitForText('Signed in as Alice Doe');
     await expectAccessible(page, "the server's home page");
+    await expectFocusOrder(page, ['Open', 'Sign out']);
     await page.goto(`${s.stack.server.url}/no-such-page`);
     await page.waitForText('Error 404');
     await expectAccessible(page, "the server's error page");
+    await page.goto(`${s.stack.server.url}/go/no-such-grafana/d/x`);
+    await page.waitForText('No such Grafana');
+    await expectAccessible(page, "the server's page for a /go/ link it refuses");
     await page.close();
   });
 

@@ -5,7 +5,6 @@
 import { decodeJwt } from 'jose';
 import { expect, it } from 'vitest';
 import { dashboardViews } from '../grafana/dashboard-helpers';
-import { expectAccessible } from './axe';
 import { extensionState } from './extension-state';
 import { waitFor } from './harness';
 import type { Scenario } from './scenarios';
@@ -65,15 +64,6 @@ export function goLinkSteps(s: Scenario): void {
     expect(await page.evaluate((h) => (window as unknown as { probeLink(h: string): Promise<string> }).probeLink(h), href)).toBe('done');
     expect(await linkMints()).toHaveLength(minted);
     expect(dashboardLoads(mark)).toEqual([]);
-    await page.close();
-  });
-
-  it('a /go/ link the server refuses (an unknown instance) is a readable, accessible page, not a navigation refusal', async () => {
-    const page = await s.browser.newPage(`${s.stack.server.url}/go/staging/d/x`);
-    // A real navigation passes the Fetch Metadata check: the answer is about the link itself.
-    expect(await page.text('#error-code')).toBe('unknown_instance');
-    await page.waitForText('No Grafana instance "staging" is configured');
-    await expectAccessible(page, "the server's /go/ refusal page");
     await page.close();
   });
 

@@ -26,6 +26,7 @@ const common = {
   permissions: ['storage', 'alarms', 'contextMenus', 'declarativeNetRequestWithHostAccess'],
   host_permissions: [],
   optional_host_permissions: ['https://*/*', 'http://*/*'],
+  omnibox: { keyword: 'gf' },
   commands: { 'open-grafana': { suggested_key: { default: 'Alt+Shift+G' }, description: expect.any(String) } },
 };
 

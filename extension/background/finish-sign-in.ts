@@ -4,6 +4,7 @@
 // trip needs no click and no typing.
 import browser from 'webextension-polyfill';
 import { systemDeps, type WorkerDeps } from './worker-deps';
+import { openBestMatch } from './best-match';
 import { openGrafana } from './open-grafana';
 import * as store from './store';
 
@@ -18,5 +19,6 @@ export async function finishPendingOpen(tabId: number, deps: WorkerDeps = system
   await store.remove(['pendingOpen']);
   if (deps.clock.now() - pending.at > PENDING_OPEN_MAX_AGE_MS) return;
   await browser.tabs.remove(tabId).catch(() => undefined);
-  await openGrafana(pending.target, deps);
+  if (pending.query) await openBestMatch(pending.query, { fallbackInstanceId: pending.target.instanceId }, deps);
+  else await openGrafana(pending.target, deps);
 }

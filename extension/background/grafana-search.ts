@@ -11,6 +11,8 @@ export interface SearchParams {
   query?: string;
   /** Only the user's starred dashboards. */
   starred?: boolean;
+  /** Only this dashboard (Grafana's `dashboardUIDs`). */
+  dashboardUid?: string;
   /** Grafana's `limit`: the most hits this instance may send. */
   limit: number;
 }
@@ -35,6 +37,7 @@ export async function searchGrafana(
   const url = new URL('api/search', instance.url.endsWith('/') ? instance.url : `${instance.url}/`);
   if (params.query) url.searchParams.set('query', params.query);
   if (params.starred) url.searchParams.set('starred', 'true');
+  if (params.dashboardUid) url.searchParams.set('dashboardUIDs', params.dashboardUid);
   url.searchParams.set('limit', String(params.limit));
   const where = `${instance.name} (${new URL(instance.url).host})`;
 

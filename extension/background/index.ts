@@ -7,9 +7,10 @@ import { isMessage, isOwnPage, type Handlers, type Message } from '../common/mes
 import { affectsOptions } from '../common/options';
 import { freshen, syncAccount } from './account-sync';
 import { updateBadge } from './badge';
-import { createMenus, menuTarget } from './context-menu';
+import { createMenus, onMenuClicked } from './context-menu';
 import { dispatchAlarm } from './dispatch-alarm';
 import { onGrafanaTabUpdated } from './grafana-tabs';
+import { onOmniboxEntered, onOmniboxInput } from './omnibox';
 import { dropUngrantedLinkRules } from './header-rules';
 import { openGrafana } from './open-grafana';
 import { currentPageLink } from './page-link';
@@ -62,11 +63,6 @@ function handleMessage(message: unknown, sender: Runtime.MessageSender): Promise
   return handler(message);
 }
 
-async function handleMenuClick(info: Menus.OnClickData): Promise<void> {
-  const cached = await store.load('config');
-  await openGrafana(menuTarget(info, cached?.config.instances ?? []));
-}
-
 browser.runtime.onInstalled.addListener(() => {
   run('install', Promise.all([createMenus(), syncAccount()]));
 });
@@ -84,7 +80,15 @@ browser.alarms.onAlarm.addListener((alarm: Alarms.Alarm) => {
 });
 
 browser.contextMenus.onClicked.addListener((info: Menus.OnClickData) => {
-  run('context menu', handleMenuClick(info));
+  run('context menu', onMenuClicked(info));
+});
+
+browser.omnibox.onInputChanged.addListener((text: string, suggest: (suggestions: { content: string; description: string }[]) => void) => {
+  run('omnibox', onOmniboxInput(text, suggest));
+});
+
+browser.omnibox.onInputEntered.addListener((text: string, disposition: string) => {
+  run('omnibox', onOmniboxEntered(text, disposition));
 });
 
 browser.commands.onCommand.addListener((command: string) => {
@@ -111,4 +115,13 @@ browser.permissions.onRemoved.addListener(() => {
 
 // Real context menus cannot be clicked in headless Chromium: the browser tests' build lets them call
 // the click handler from the worker. Production builds drop this line (testBuild is a constant).
-if (testBuild) Object.assign(globalThis, { grafanaSsoTest: { menuClicked: handleMenuClick } });
+// The omnibox cannot be typed into by the drivers either: its handlers are exposed the same way.
+if (testBuild) {
+  Object.assign(globalThis, {
+    grafanaSsoTest: {
+      menuClicked: onMenuClicked,
+      omniboxInput: (text: string) => new Promise((resolve) => void onOmniboxInput(text, resolve)),
+      omniboxEntered: onOmniboxEntered,
+    },
+  });
+}

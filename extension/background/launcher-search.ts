@@ -30,7 +30,9 @@ export async function searchInstances(query: string, signal: AbortSignal, post: 
   }
   const { config, account, options } = state;
   const instances = config?.instances ?? [];
-  const recent: RecentDashboard[] = query === '' && account?.status === 'signed-in' ? await loadRecent(instances.map((i) => i.id)) : [];
+  // Recent drops instances that no longer exist, and shows only those the user can open.
+  const recent: RecentDashboard[] =
+    query === '' && account?.status === 'signed-in' ? (await loadRecent(instances.map((i) => i.id))).filter((r) => r.instanceId in account.roles) : [];
   const statuses: InstanceSearchStatus[] = [];
   let hits: DashboardHit[] = [];
   const defaultId = config && pickInstance(config, options)?.id;
@@ -58,8 +60,10 @@ export async function searchInstances(query: string, signal: AbortSignal, post: 
     if (!token.ok) {
       status(instance, token.reason, token.message);
     } else {
-      const outcome = await searchGrafana(instance, token.token, query ? { query, limit: perInstanceLimit } : { starred: true, limit: perInstanceLimit }, deps.fetch, signal);
-      if (signal.aborted) return;
+      const params = query ? { query, limit: perInstanceLimit } : { starred: true, limit: perInstanceLimit };
+      // Rejects only when aborted: a newer query or a closed popup, for which nothing is posted.
+      const outcome = await searchGrafana(instance, token.token, params, deps.fetch, signal).catch(() => undefined);
+      if (!outcome || signal.aborted) return;
       if (outcome.ok) {
         hits = [...hits, ...outcome.hits];
         status(instance);

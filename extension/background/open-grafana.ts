@@ -40,8 +40,10 @@ export async function openGrafana(
   // Before the tab exists: a refresh due meanwhile sees the instance in use even if the tab's URL is hidden.
   await noteOpening(instance.id, deps.clock.now());
   const tabUrl = options.keepTokensOutOfUrls ? url : withAuthToken(url, record.token);
-  if (placement === 'currentTab') await browser.tabs.update({ url: tabUrl });
-  else await browser.tabs.create({ url: tabUrl, active: placement === 'newForegroundTab' });
+  // The omnibox's "current tab": the active tab of the window the user typed in (the worker's current window).
+  const [current] = placement === 'currentTab' ? await browser.tabs.query({ active: true, currentWindow: true }) : [];
+  if (current?.id !== undefined) await browser.tabs.update(current.id, { url: tabUrl });
+  else await browser.tabs.create({ url: tabUrl, active: placement !== 'newBackgroundTab' });
   // A launcher opening (it names the dashboard): Recent keeps the path without query or fragment.
   if (target.title && target.path) await recordRecent({ instanceId: instance.id, path: target.path, title: target.title }, deps.clock.now());
   return { ok: true, instanceId: instance.id };

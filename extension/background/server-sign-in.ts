@@ -25,14 +25,17 @@ export function loginUrl(serverUrl: string, configured: string | undefined): str
   return url.href;
 }
 
-/** Opens the server's sign-in in a tab; `then` is what to do once it completes (finish-sign-in.ts). */
-export async function openSignIn(then?: OpenTarget, clock: Clock = systemDeps.clock): Promise<void> {
+/**
+ * Opens the server's sign-in in a tab; `then` is what to do once it completes (finish-sign-in.ts), or,
+ * with `query`, open the best match for it (best-match.ts) and `then` only if there is none.
+ */
+export async function openSignIn(then?: OpenTarget, clock: Clock = systemDeps.clock, query?: string): Promise<void> {
   const { options } = await readOptions();
   if (!options.serverUrl) throw new Error('No token server is configured.');
   const cached = await store.load('config');
   const configured = cached?.serverUrl === options.serverUrl ? cached.config.loginUrl : undefined;
   const tab = await browser.tabs.create({ url: loginUrl(options.serverUrl, configured) });
-  if (then && tab.id !== undefined) await store.save({ pendingOpen: { tabId: tab.id, target: then, at: clock.now() } });
+  if (then && tab.id !== undefined) await store.save({ pendingOpen: { tabId: tab.id, target: then, at: clock.now(), ...(query ? { query } : {}) } });
 }
 
 /**

@@ -35,6 +35,8 @@ export interface PendingOpen {
   target: OpenTarget;
   /** Local time (ms) the sign-in tab was opened. */
   at: number;
+  /** A search to resolve after the sign-in (the omnibox, the context menu): its best match opens. */
+  query?: string;
 }
 
 /** A search the context menu asked the popup to show (takePendingQuery). */

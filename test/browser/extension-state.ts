@@ -31,6 +31,6 @@ export function extensionState(browser: () => BrowserUnderTest) {
       ),
     /** The context-menu click handler, through the test build's hook (menus cannot be clicked headless). */
     menuClicked: (info: object) =>
-      browser().inBackground((scope, i) => (scope as unknown as { grafanaSsoTest: { menuClicked(info: object): Promise<void> } }).grafanaSsoTest.menuClicked(i), info),
+      browser().inBackground((scope, i) => (scope as unknown as { grafanaSsoTest: { menuClicked(info: object): Promise<unknown> } }).grafanaSsoTest.menuClicked(i), info),
   };
 }

@@ -9,6 +9,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { expectAccessible } from './axe';
 import type { BrowserUnderTest } from './driver';
 import { extensionState } from './extension-state';
+import { launcherEntrySteps } from './launcher-entry-steps';
 import { signedInPage } from './standin-page';
 import { buildTestExtension, waitFor } from './harness';
 import { goLinkSteps, otherSiteGoLinks } from './go-link-steps';
@@ -191,6 +192,8 @@ function sharedSteps(s: Scenario): void {
     expect(await tab.url()).toMatch(new RegExp(`^${s.grafana.url}/d/http-latency/http-latency\\?orgId=1&auth_token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
     await tab.close();
   });
+
+  launcherEntrySteps(s);
 
   it('refreshes the token with an alarm before it expires while a Grafana tab is open, and replaces the header rule', async () => {
     // Only instances in use are refreshed: a Grafana tab stays open throughout, and the last opening

@@ -2,11 +2,13 @@
 // The launcher's search over the popup's port, against the real token server and a Grafana stand-in
 // per instance (real tokens, verified by the stand-in over the real JWKS endpoint).
 import { fakeBrowser } from '@webext-core/fake-browser';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startGrafanaStandin } from '../grafana/standin.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { granted } from './fakes';
-import { connectSearchPort, popupSender, startWorker, until } from './harness';
+import { connectSearchPort, popupSender, sendAs, startWorker, until } from './harness';
 import { startLauncherStack, type LauncherStack } from './real-stack';
+
+// Real servers on a machine shared with other work: more time than the unit tests' default.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 let s: LauncherStack | undefined;
 afterEach(async () => {
@@ -24,7 +26,7 @@ async function signedIn(options: Parameters<typeof startLauncherStack>[0] = {}) 
   return s;
 }
 
-const searchCalls = (stack: LauncherStack) => stack.calls.filter((c) => c.url.pathname === '/api/search');
+const searchCalls = (stack: LauncherStack) => stack.calls.filter((c) => c.url.pathname.endsWith('/api/search'));
 const tokenCalls = (stack: LauncherStack) => stack.calls.filter((c) => c.url.pathname === '/api/token');
 
 describe('launcher search over the port', () => {
@@ -39,7 +41,8 @@ describe('launcher search over the port', () => {
     // The same dashboard in both instances: the default instance first.
     const first = answer.hits.filter((h) => h.uid === answer.hits[0]!.uid);
     expect(first.map((h) => h.instanceId)).toEqual(['main', 'ops']);
-    expect(answer.hits[0]!.path).toMatch(/^\/d\/[^/]+\/[^/]+$/);
+    // Paths within the instance: Ops's sub-path (/grafana/d/…) taken off.
+    for (const hit of answer.hits) expect(hit.path, hit.instanceId).toMatch(/^\/d\/[^/]+\/[^/]+$/);
     expect(answer.recent).toEqual([]);
 
     const calls = searchCalls(stack);
@@ -54,7 +57,7 @@ describe('launcher search over the port', () => {
     }
     // The stand-ins verified those tokens (header, not URL) and searched as alice.
     for (const grafana of Object.values(stack.stack.grafana)) {
-      const search = grafana.requests.filter((r) => r.path === '/api/search');
+      const search = grafana.requests.filter((r) => r.path.endsWith('/api/search'));
       expect(search.map((r) => [r.tokenSource, r.status, r.login])).toEqual([['header', 200, 'alice']]);
     }
   });
@@ -115,15 +118,9 @@ describe('launcher search over the port', () => {
 
   it('says per instance what went wrong: Grafana stopped, token refused', async () => {
     const stack = await signedIn();
-    const opsPort = Number(new URL(stack.stack.grafana.ops!.url).port);
-    const main = stack.stack.grafana.main!;
-    await main.close();
-    main.close = async () => {}; // closed already: the stack's close() must not close it again
+    await stack.stack.stop('main');
     // Ops comes back with an [auth.jwt] that expects another audience: our tokens are refused.
-    await stack.stack.grafana.ops!.close();
-    const ini = stack.stack.server.grafanaIni('ops').replace(/^expect_claims = .*$/m, 'expect_claims = {"aud": "someone-else"}');
-    const ops = await startGrafanaStandin({ ini, port: opsPort });
-    stack.stack.grafana.ops = ops;
+    await stack.stack.restart('ops', (ini) => ini.replace(/^expect_claims = .*$/m, 'expect_claims = {"aud": "someone-else"}'));
     const popup = await connectSearchPort();
     popup.search(1, 'node');
     const answer = await popup.done(1);
@@ -188,5 +185,39 @@ describe('launcher search over the port', () => {
     expect((await popup.done(2)).query).toHaveLength(200);
     expect(searchCalls(stack).every((c) => (c.url.searchParams.get('query') ?? '').length === 200)).toBe(true);
     expect(popupSender().url).toContain('popup');
+  });
+
+  it("answers the user's starred dashboards when nothing is typed", async () => {
+    const stack = await signedIn();
+    const popup = await connectSearchPort();
+    popup.search(1, 'x');
+    await popup.done(1); // a token per instance, cached
+    const token = ((await fakeBrowser.storage.session.get('token:main'))['token:main'] as { token: string }).token;
+    const main = stack.stack.grafana.main!;
+    const star = await fetch(`${main.url}/api/user/stars/dashboard/uid/checkout-slo`, { method: 'POST', headers: { [main.settings.jwt.headerName]: token } });
+    expect(star.status).toBe(200);
+    popup.search(2, '');
+    const answer = await popup.done(2);
+    expect(answer.hits.map((h) => [h.instanceId, h.uid, h.isStarred, h.folderTitle])).toEqual([['main', 'checkout-slo', true, 'Services']]);
+  });
+});
+
+describe('Recent from Grafana tabs', () => {
+  it("takes the dashboard's title from Grafana itself, whatever the tab title holds", async () => {
+    const stack = await signedIn({
+      dashboards: { folders: [{ uid: 'infra', title: 'Infra - EU' }], dashboards: [{ uid: 'cpu-mem', title: 'CPU - Memory', folderUid: 'infra' }] },
+    });
+    const popup = await connectSearchPort();
+    popup.search(1, 'cpu');
+    await popup.done(1); // tokens cached, as for a tab the header rule keeps signed in
+    // The page Grafana serves for the dashboard, and the tab title it gets.
+    const ops = stack.stack.instanceUrl('ops');
+    const token = ((await fakeBrowser.storage.session.get('token:ops'))['token:ops'] as { token: string }).token;
+    const page = await (await fetch(`${ops}d/cpu-mem/cpu-memory?orgId=1&var-host=db1`, { headers: { [stack.stack.grafana.ops!.settings.jwt.headerName]: token } })).text();
+    const title = /<title>([^<]*)<\/title>/.exec(page)![1]!;
+    expect(title).toBe('CPU - Memory - Infra - EU - Dashboards - Grafana');
+    const tab = { id: 9, index: 0, highlighted: true, active: true, pinned: false, incognito: false, url: `${ops}d/cpu-mem/cpu-memory?orgId=1&var-host=db1`, title };
+    await fakeBrowser.tabs.onUpdated.trigger(9, { title }, tab as never);
+    await until(async () => expect(await sendAs(popupSender(), { type: 'recentDashboards' })).toEqual([{ instanceId: 'ops', path: '/d/cpu-mem/cpu-memory', title: 'CPU - Memory', openedAt: expect.any(Number) }]));
   });
 });

@@ -1,6 +1,6 @@
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { describe, expect, it, vi } from 'vitest';
-import { menuItemId, menuTarget } from '../../extension/background/context-menu';
+import { menuItemId, menuTarget, searchItemId } from '../../extension/background/context-menu';
 import type { OpenResult, PopupState } from '../../extension/common/messages';
 import { instances, serverUrl } from './fakes';
 import { advance, openedUrls, openTab, openTabs, popupSender, restartWorker, sendAs, setUp, until } from './harness';
@@ -115,12 +115,13 @@ describe('opening Grafana', () => {
 });
 
 describe('context menu', () => {
-  it('is created once, at install, for pages, links and selections', async () => {
+  it('is created once, at install: Open in Grafana for pages and links, Search Grafana for selections', async () => {
     await setUp();
     const menus = (fakeBrowser as unknown as { contextMenus: { create: ReturnType<typeof vi.fn> } }).contextMenus;
     await fakeBrowser.runtime.onInstalled.trigger({ reason: 'install' });
-    await until(() => expect(menus.create).toHaveBeenCalledTimes(1));
-    expect(menus.create).toHaveBeenCalledWith({ id: menuItemId, title: 'Open in Grafana', contexts: ['page', 'frame', 'link', 'selection'] });
+    await until(() => expect(menus.create).toHaveBeenCalledTimes(2));
+    expect(menus.create).toHaveBeenCalledWith({ id: menuItemId, title: 'Open in Grafana', contexts: ['page', 'frame', 'link'] });
+    expect(menus.create).toHaveBeenCalledWith({ id: searchItemId, title: "Search Grafana for '%s'", contexts: ['selection'] });
   });
 
   describe('menuTarget', () => {
@@ -132,18 +133,9 @@ describe('context menu', () => {
       expect(menuTarget({ linkUrl: 'https://ops.example.com/grafana/explore' }, instances)).toEqual({ instanceId: 'ops', path: '/explore' });
     });
 
-    it("searches the selection in the page's instance, else in the default one", () => {
-      expect(menuTarget({ selectionText: 'api latency', pageUrl: 'https://wiki.example/' }, instances)).toEqual({ path: '/dashboards?query=api%20latency' });
-      expect(menuTarget({ selectionText: 'disk', pageUrl: 'https://ops.example.com/grafana/d/x' }, instances)).toEqual({
-        instanceId: 'ops',
-        path: '/dashboards?query=disk',
-      });
-    });
-
     it('opens the default home anywhere else, including links elsewhere', () => {
       expect(menuTarget({ pageUrl: 'https://wiki.example/' }, instances)).toEqual({});
       expect(menuTarget({ linkUrl: 'https://elsewhere.example/d/abc', pageUrl: 'https://wiki.example/' }, instances)).toEqual({});
-      expect(menuTarget({ selectionText: '   ', pageUrl: 'https://wiki.example/' }, instances)).toEqual({});
     });
   });
 
@@ -153,13 +145,8 @@ describe('context menu', () => {
     await sync.syncAccount();
     const menus = (fakeBrowser as unknown as { contextMenus: { onClicked: { trigger(info: unknown, tab?: unknown): Promise<unknown> } } }).contextMenus;
     await menus.onClicked.trigger({ menuItemId, linkUrl: `${grafana}/d/abc?orgId=1`, pageUrl: 'https://wiki.example/', editable: false });
-    await menus.onClicked.trigger({ menuItemId, selectionText: 'cpu', pageUrl: 'https://wiki.example/', editable: false });
     await menus.onClicked.trigger({ menuItemId, pageUrl: 'https://wiki.example/', editable: false });
-    await until(async () =>
-      expect((await openedUrls()).sort()).toEqual(
-        [`${grafana}/d/abc?orgId=1&auth_token=jwt-1`, `${grafana}/dashboards?query=cpu&auth_token=jwt-1`, `${grafana}/?auth_token=jwt-1`].sort(),
-      ),
-    );
+    await until(async () => expect((await openedUrls()).sort()).toEqual([`${grafana}/d/abc?orgId=1&auth_token=jwt-1`, `${grafana}/?auth_token=jwt-1`].sort()));
   });
 });
 

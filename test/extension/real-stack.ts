@@ -5,8 +5,9 @@
 // server need node's own fetch, and so does this network.
 import { fakeBrowser } from '@webext-core/fake-browser';
 import { vi } from 'vitest';
-import { signInWithForm } from '../helpers/token-server.ts';
-import { startStack, type Stack } from '../helpers/stack.ts';
+import { startGrafanaStandin, type DashboardSet, type GrafanaStandin } from '../grafana/standin.ts';
+import { freePort } from '../helpers/stack.ts';
+import { signInWithForm, startTokenServer, type RunningTokenServer } from '../helpers/token-server.ts';
 
 /** Node's fetch, taken before the extension tests' setup stubs the global away for each test. */
 const nodeFetch = globalThis.fetch;
@@ -16,6 +17,18 @@ export const password = 'alice-password-1';
 export interface NetworkCall {
   url: URL;
   init: RequestInit;
+}
+
+/** The token server and, per instance, its stand-in: `main` at the root of its origin, `ops` under /grafana/. */
+export interface Stack {
+  server: RunningTokenServer;
+  grafana: Record<string, GrafanaStandin>;
+  /** The instance's URL as the extension knows it (ops: with its sub-path). */
+  instanceUrl(id: string): string;
+  /** Stops an instance's stand-in, or starts it again on its port with its ini changed by `edit`. */
+  stop(id: string): Promise<void>;
+  restart(id: string, edit?: (ini: string) => string): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface LauncherStack {
@@ -28,16 +41,10 @@ export interface LauncherStack {
   close(): Promise<void>;
 }
 
-export async function startLauncherStack(options: { grants?: Record<string, string> } = {}): Promise<LauncherStack> {
+export async function startLauncherStack(options: { grants?: Record<string, string>; dashboards?: DashboardSet } = {}): Promise<LauncherStack> {
   // Everything that talks HTTP in the test (the stand-in's JWKS fetch included) uses node's fetch.
   vi.stubGlobal('fetch', nodeFetch);
-  const stack = await startStack({
-    instances: [
-      { id: 'main', name: 'Main Grafana' },
-      { id: 'ops', name: 'Ops' },
-    ],
-    users: [{ login: 'alice', password, name: 'Alice', grants: (options.grants ?? { main: 'Editor', ops: 'Viewer' }) as never }],
-  });
+  const stack = await startStack(options);
   let cookie: string | undefined;
   const calls: NetworkCall[] = [];
   const holds: { match: (url: URL) => boolean; gate: Promise<void> }[] = [];
@@ -73,4 +80,45 @@ export async function startLauncherStack(options: { grants?: Record<string, stri
 
 function isStandinOrigin(stack: Stack, url: URL): boolean {
   return Object.values(stack.grafana).some((g) => new URL(g.url).origin === url.origin);
+}
+
+async function startStack(options: { grants?: Record<string, string>; dashboards?: DashboardSet }): Promise<Stack> {
+  const [mainPort, opsPort] = [await freePort(), await freePort()];
+  const instances = [
+    { id: 'main', name: 'Main Grafana', url: `http://127.0.0.1:${mainPort}` },
+    // Grafana behind a sub-path, serving it itself ([server] root_url + serve_from_sub_path).
+    { id: 'ops', name: 'Ops', url: `http://127.0.0.1:${opsPort}/grafana/` },
+  ];
+  const server = await startTokenServer({
+    settings: { instances },
+    users: [{ login: 'alice', password, name: 'Alice', grants: (options.grants ?? { main: 'Editor', ops: 'Viewer' }) as never }],
+  });
+  const grafana: Record<string, GrafanaStandin> = {};
+  const subPath = `[server]\nroot_url = ${instances[1]!.url}\nserve_from_sub_path = true\n`;
+  const ini = (id: string) => (id === 'ops' ? `${server.grafanaIni('ops')}\n${subPath}` : server.grafanaIni(id));
+  const port = (id: string) => Number(new URL(instances.find((i) => i.id === id)!.url).port);
+  const start = async (id: string, edit = (text: string) => text) => {
+    grafana[id] = await startGrafanaStandin({ ini: edit(ini(id)), port: port(id), dashboards: options.dashboards });
+  };
+  await start('main');
+  await start('ops');
+  const stop = async (id: string) => {
+    const g = grafana[id];
+    delete grafana[id];
+    await g?.close();
+  };
+  return {
+    server,
+    grafana,
+    instanceUrl: (id) => instances.find((i) => i.id === id)!.url,
+    stop,
+    restart: async (id, edit) => {
+      await stop(id);
+      await start(id, edit);
+    },
+    close: async () => {
+      await Promise.all(Object.keys(grafana).map(stop));
+      await server.close();
+    },
+  };
 }

@@ -56,12 +56,13 @@ describe('Recent', () => {
     await until(async () => expect(await recent()).toEqual([{ instanceId: 'ops', path: '/d/xyz/disk', title: 'Disk usage', openedAt: Date.now() }]));
   });
 
-  it('takes the dashboard title out of Grafana tab titles', () => {
+  it("guesses the dashboard's title from Grafana's tab title when Grafana cannot be asked", () => {
     expect(dashboardTitle('HTTP Latency - Dashboards - Grafana')).toBe('HTTP Latency');
-    expect(dashboardTitle('HTTP Latency - Grafana')).toBe('HTTP Latency');
-    expect(dashboardTitle('A - B')).toBe('A - B');
+    expect(dashboardTitle('HTTP Latency - Services - Dashboards - Grafana')).toBe('HTTP Latency');
+    expect(dashboardTitle('HTTP Latency - Services - Dashboards - Acme Monitoring')).toBe('HTTP Latency');
     expect(dashboardTitle('Grafana')).toBeNull();
-    expect(dashboardTitle('  - Grafana')).toBeNull();
+    expect(dashboardTitle('Explore - Grafana')).toBeNull();
+    expect(dashboardTitle(' - Dashboards - Grafana')).toBeNull();
   });
 
   it('is cleared on sign-out and when the options page asks; entries of removed instances are dropped', async () => {

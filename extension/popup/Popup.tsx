@@ -1,38 +1,12 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+// The popup: the worker's state, the launcher when signed in (Launcher.tsx), what to do otherwise.
+import { useCallback, useState, type ReactNode } from 'react';
 import browser from 'webextension-polyfill';
-import { send, type InstanceView, type PopupState } from '../common/messages';
+import { send, type OpenTarget, type PopupState } from '../common/messages';
 import { formatRemaining, hostOf } from '../ui/format';
 import { useNow } from '../ui/use-now';
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Loads the worker's state, follows storage changes, and re-checks the server when not signed in. */
-function useWorkerState() {
-  const [state, setState] = useState<PopupState | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let alive = true;
-    const show = (s: PopupState) => alive && setState(s);
-    const fail = (e: unknown) => alive && setError(errorText(e));
-    const reload = () => send('getState').then(show, fail);
-    send('getState')
-      .then((s) => {
-        show(s);
-        // Signed in: tokens are kept fresh by alarms, no round trip. Otherwise ask the server again.
-        if (s.status !== 'signed-in' && s.status !== 'unconfigured') return send('refresh').then(show);
-      })
-      .catch(fail);
-    const onChanged = () => void reload();
-    browser.storage.onChanged.addListener(onChanged);
-    return () => {
-      alive = false;
-      browser.storage.onChanged.removeListener(onChanged);
-    };
-  }, []);
-  return { state, error, setError, setState };
-}
+import { Account } from './Account';
+import { Launcher } from './Launcher';
+import { errorText, useWorkerState } from './use-worker-state';
 
 export function Popup() {
   const { state, error, setError, setState } = useWorkerState();
@@ -54,29 +28,19 @@ export function Popup() {
     [setError],
   );
 
+  /** Opens a target; true when it opened (the caller closes the popup unless in the background). */
   const open = useCallback(
-    (instanceId?: string) =>
-      act(async () => {
-        const result = await send('open', instanceId ? { instanceId } : {});
-        if (result.ok) window.close();
+    async (target: OpenTarget): Promise<boolean> => {
+      let opened = false;
+      await act(async () => {
+        const result = await send('open', target);
+        if (result.ok) opened = true;
         else setError(result.message);
-      }),
+      });
+      return opened;
+    },
     [act, setError],
   );
-
-  const defaultInstance = state?.instances.find((i) => i.isDefault && i.role !== null);
-
-  useEffect(() => {
-    // Enter opens the default instance, wherever the focus is (a focused button handles its own Enter).
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'Enter' || !defaultInstance || busy) return;
-      if (event.target instanceof HTMLButtonElement || event.target instanceof HTMLInputElement) return;
-      event.preventDefault();
-      void open(defaultInstance.id);
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [defaultInstance, busy, open]);
 
   const signIn = () => act(async () => void (await send('signIn')));
   const signOut = () => act(async () => void (await send('signOut')));
@@ -95,7 +59,7 @@ export function Popup() {
           {error}
         </p>
       ) : null}
-      {state === null ? <p className="muted">Loading…</p> : statusView(state, { defaultInstance, now, busy, open, signIn, openOptions })}
+      {state === null ? <p className="muted">Loading…</p> : statusView(state, { now, busy, open, signIn, openOptions })}
       <footer>
         <button className="link" onClick={openOptions}>
           Options
@@ -113,7 +77,7 @@ export function Popup() {
 /** The body for each status: a switch over every status, so a new one does not compile until it is shown. */
 function statusView(
   state: PopupState,
-  p: { defaultInstance: InstanceView | undefined; now: number; busy: boolean; open: (id?: string) => void; signIn: () => void; openOptions: () => void },
+  p: { now: number; busy: boolean; open: (target: OpenTarget) => Promise<boolean>; signIn: () => void; openOptions: () => void },
 ): ReactNode {
   switch (state.status) {
     case 'unconfigured':
@@ -136,8 +100,19 @@ function statusView(
           </button>
         </>
       );
-    case 'signed-in':
-      return <SignedIn state={state} defaultInstance={p.defaultInstance} now={p.now} busy={p.busy} onOpen={p.open} />;
+    case 'signed-in': {
+      const openAndClose = (target: OpenTarget) => void p.open(target).then((ok) => ok && window.close());
+      return (
+        <>
+          {state.instances.some((i) => i.role !== null) ? (
+            <Launcher state={state} busy={p.busy} onOpen={p.open} openOptions={p.openOptions} signIn={p.signIn} />
+          ) : (
+            <p className="notice error">Your account has no access to any Grafana instance. Ask your administrator for a role.</p>
+          )}
+          <Account state={state} now={p.now} busy={p.busy} onOpen={openAndClose} />
+        </>
+      );
+    }
     default:
       return state.status satisfies never;
   }
@@ -157,65 +132,5 @@ function Problem(props: { problem: NonNullable<PopupState['problem']>; now: numb
         Retry now
       </button>
     </div>
-  );
-}
-
-function SignedIn(props: { state: PopupState; defaultInstance: InstanceView | undefined; now: number; busy: boolean; onOpen: (id?: string) => void }) {
-  const { state, defaultInstance, now, busy, onOpen } = props;
-  const user = state.user;
-  const accessible = state.instances.filter((i) => i.role !== null);
-  return (
-    <>
-      {user ? (
-        <div className="who">
-          <strong>{user.name}</strong>
-          <span className="muted">
-            {user.login}
-            {user.email ? ` · ${user.email}` : ''}
-          </span>
-        </div>
-      ) : null}
-      {accessible.length === 0 ? (
-        <p className="notice error">Your account has no access to any Grafana instance. Ask your administrator for a role.</p>
-      ) : defaultInstance ? (
-        <button className="primary open-default" onClick={() => onOpen(defaultInstance.id)} disabled={busy} autoFocus>
-          Open Grafana
-        </button>
-      ) : null}
-      <ul className="instances">
-        {state.instances.map((instance) => (
-          <InstanceRow key={instance.id} instance={instance} now={now} busy={busy} onOpen={onOpen} />
-        ))}
-      </ul>
-    </>
-  );
-}
-
-function InstanceRow(props: { instance: InstanceView; now: number; busy: boolean; onOpen: (id?: string) => void }) {
-  const { instance, now } = props;
-  const left = instance.tokenExpiresAt === null ? null : instance.tokenExpiresAt - now;
-  return (
-    <li data-instance={instance.id}>
-      <div className="name">
-        <span>
-          {instance.name}
-          {instance.isDefault ? <span className="muted"> (default)</span> : null}
-        </span>
-        <span className="muted">
-          {instance.role === null
-            ? 'no access'
-            : left !== null && left > 0
-              ? `token ${formatRemaining(left)} left`
-              : 'no token yet'}
-          {instance.role !== null && !instance.keepAlive ? ' · tabs not kept signed in (grant access in Options)' : ''}
-        </span>
-      </div>
-      {instance.role !== null ? <span className="role">{instance.role}</span> : null}
-      {instance.role !== null ? (
-        <button onClick={() => props.onOpen(instance.id)} disabled={props.busy} aria-label={`Open ${instance.name}`}>
-          Open
-        </button>
-      ) : null}
-    </li>
   );
 }

@@ -3,10 +3,11 @@
 import type { ClickResult } from './click/click.ts';
 import type { ProfileSummary } from './cpu-profile.ts';
 import type { Footprint } from './footprint.ts';
+import type { LauncherResult, LauncherTiming } from './launcher/launcher.ts';
 import type { Machine } from './machine.ts';
 import type { SignRate } from './sign-rate.ts';
 import type { SessionResult } from './staying-signed-in/simulate.ts';
-import { fmt, ratio } from './stats.ts';
+import { fmt, median, ratio } from './stats.ts';
 import type { LoadResult, Spread } from './token-endpoint/load.ts';
 
 export interface BenchResults {
@@ -19,6 +20,7 @@ export interface BenchResults {
   signing?: { jose: SignRate; mintToken: SignRate };
   profile?: ProfileSummary & { work: Record<string, number> };
   click?: ClickResult;
+  launcher?: LauncherResult;
   /** The staying-signed-in simulation's scenarios; the first has one Grafana tab open. */
   sessions?: SessionResult[];
   footprint?: Footprint;
@@ -83,6 +85,19 @@ export function renderTable(r: BenchResults): string {
       ['', 'no token cached: click → Grafana page requested', `${fmt(c.uncached.pageMs)} ms`, `${fmt(c.reference.pageMs)} ms`, fmt(ratio(c.uncached.pageMs, c.reference.pageMs), 2), '', ''],
     );
   }
+  const l = r.launcher;
+  if (l) {
+    // Median (lowest–highest round), as the token rows show them.
+    const ms = (pick: (t: LauncherTiming) => number) => {
+      const v = l.runs.map(pick);
+      return `${fmt(median(v))} (${fmt(Math.min(...v))}–${fmt(Math.max(...v))}) ms`;
+    };
+    const reference = `popup's own first render: ${ms((t) => t.firstRenderMs)}`;
+    rows.push(
+      ['2b launcher (cached token)', 'popup opened → starred list visible', ms((t) => t.starredMs), reference, fmt(ratio(l.starredMs, l.firstRenderMs), 2), '', ''],
+      ['', `keystroke → results visible (includes the ${l.debounceMs} ms debounce)`, ms((t) => t.keystrokeMs), reference, fmt(ratio(l.keystrokeMs, l.firstRenderMs), 2), '', ''],
+    );
+  }
   const sessions = r.sessions ?? [];
   const s = sessions.find((x) => x.tabOpen && x.instances === 1);
   if (s) {
@@ -132,7 +147,7 @@ export function renderMachine(m: Machine): string {
 
 export function renderSettings(r: BenchResults): string {
   const s = r.settings;
-  return `Token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route and engine, routes alternating, engines taking turns, ${s.connections} connections, ${s.users} signed-in users; click: ${s.clickIterations} rounds; medians throughout, (lowest–highest run) beside them.`;
+  return `Token endpoint: wrk, ${s.runs} × ${s.secondsPerRun} s per route and engine, routes alternating, engines taking turns, ${s.connections} connections, ${s.users} signed-in users; click and launcher: ${s.clickIterations} rounds each; medians throughout, (lowest–highest run) beside them.`;
 }
 
 export function renderProfile(p: ProfileSummary & { work: Record<string, number> }): string {

@@ -3,7 +3,7 @@
 // bench-<date>.json, latest.json and latest.md. Method and how to read it: docs/benchmarks.md.
 //
 //   npm run bench                      everything (about 8 minutes; the token endpoint needs wrk and PostgreSQL)
-//   npm run bench -- --only=token,footprint   some parts: token, click, session, footprint
+//   npm run bench -- --only=token,footprint   some parts: token, click, launcher, session, footprint
 //   npm run bench -- --quick           fewer and shorter runs (a smoke test, not for the README)
 //   npm run bench -- --quick --only=token   the token endpoint on both engines in about two minutes
 //   npm run bench -- --no-profile      skip the CPU profile of the token endpoint
@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchClick } from './click/click.ts';
+import { benchLauncher } from './launcher/launcher.ts';
 import { breakdown, summariseProfile, TOKEN_REQUEST_WORK } from './cpu-profile.ts';
 import { buildExtension } from '../browser/harness.ts';
 import { measureFootprint } from './footprint.ts';
@@ -27,7 +28,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = !args.includes('--no-profile');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const wanted = (part: 'token' | 'click' | 'session' | 'footprint') => !only || only.includes(part);
+const wanted = (part: 'token' | 'click' | 'launcher' | 'session' | 'footprint') => !only || only.includes(part);
 
 // Long enough that the connection ramp at the start of each wrk run (libuv admits one new connection
 // per event-loop iteration; docs/benchmarks.md) is a small share of the requests a run measures.
@@ -105,6 +106,11 @@ if (wanted('session')) {
 if (wanted('click')) {
   step('click → signed-in Grafana: real Chromium with the built extension');
   results.click = await benchClick({ outDir: join(out, 'extension-test'), iterations: results.settings.clickIterations });
+}
+
+if (wanted('launcher')) {
+  step('launcher: popup opened → starred list, keystroke → results; real Chromium with the built extension');
+  results.launcher = await benchLauncher({ outDir: join(out, 'extension-test'), iterations: results.settings.clickIterations });
 }
 
 results.machine.loadAtEnd = currentLoad();

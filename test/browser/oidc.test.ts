@@ -83,24 +83,29 @@ describe('sign-in through the identity provider, in Chromium with the extension'
     await tab.locator('#password').fill(alice.password);
     await tab.getByRole('button', { name: 'Sign in at the provider' }).click();
     await popup.getByText('Alice Doe').waitFor();
+    // Roles are folded away under the launcher.
+    await popup.locator('details.account summary').click();
     await popup.getByText('Editor').waitFor();
     await Promise.all([popup.close(), tab.close().catch(() => undefined)]);
   });
 
-  it('signed out at the token server, signed in at the provider: Open ends in Grafana, signed in, nothing typed', async () => {
+  it('signed out at the token server, signed in at the provider: the popup says so, Sign in needs nothing typed, Open ends in Grafana', async () => {
     // The server session ends (as after the idle timeout) and the cached token has run out.
     await stack.server.store.deleteUserSessions((await stack.server.store.getUserByLogin('alice'))!.id);
     await inWorker(() => chrome.storage.session.remove('token:grafana'), null);
 
+    // The launcher's first search (the starred list) asks for a token: the popup learns the session ended.
     const popup = await openPopup();
-    await popup.getByText('Alice Doe').waitFor();
-    const signInTab = await nextPage(ext.context, () => popup.getByRole('button', { name: 'Open Grafana' }).click());
-    // The sign-in tab runs through the provider on its own and closes itself…
-    const closed = new Promise<void>((resolve) => signInTab.once('close', () => resolve()));
-    const grafanaTab = await waitFor(() => ext.context.pages().find((p) => p.url().startsWith(grafana.url)), 20_000, 'the Grafana tab');
-    await closed;
-    // …and what was asked for happens: Grafana, signed in with the role the provider's groups give.
-    await grafanaTab.waitForLoadState('domcontentloaded');
+    await popup.getByText('You are signed out.').waitFor();
+    const opened = ext.context.waitForEvent('page');
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    // The sign-in tab runs through the provider on its own, nothing typed, to the server's home page…
+    const signInTab = await opened;
+    await signInTab.waitForURL(`${stack.server.url}/`, { timeout: 20_000 });
+    // …and the popup is the launcher again: Open ends in Grafana, signed in with the role the provider's groups give.
+    await popup.getByRole('combobox', { name: 'Search dashboards' }).waitFor();
+    await signInTab.close();
+    const grafanaTab = await nextPage(ext.context, () => popup.getByRole('button', { name: 'Open Grafana' }).click());
     expect(await grafanaPage(grafanaTab)).toEqual({ status: 'signed-in', login: 'alice', role: 'Editor' });
     const signIns = (await stack.server.store.listAudit(100)).filter((e) => e.type === 'oidc_sign_in');
     expect(signIns).toHaveLength(2);

@@ -1,6 +1,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessageType, PopupState } from '../../extension/common/messages';
+import { fakeSearchPorts } from './fake-port';
 
 const send = vi.fn<(type: MessageType, request?: unknown) => Promise<unknown>>();
 vi.mock('../../extension/common/messages', () => ({ send: (type: MessageType, request?: unknown) => send(type, request) }));
@@ -23,6 +24,7 @@ async function renderPopup(state: PopupState, refreshed: PopupState = state) {
     if (type === 'open') return { ok: true, instanceId: 'main' };
     return null;
   });
+  fakeSearchPorts();
   const { Popup } = await import('../../extension/popup/Popup');
   await act(async () => void render(<Popup />));
 }
@@ -44,14 +46,15 @@ describe('popup', () => {
     expect(send).not.toHaveBeenCalledWith('refresh', undefined);
   });
 
-  it('opens the default instance with the button and with Enter', async () => {
+  it('opens the default instance with the button and with Enter on the empty search box', async () => {
     await renderPopup(signedIn);
     fireEvent.click(screen.getByRole('button', { name: 'Open Grafana' }));
     await act(async () => undefined);
     expect(send).toHaveBeenCalledWith('open', { instanceId: 'main' });
     expect(window.close).toHaveBeenCalled();
     send.mockClear();
-    await act(async () => void fireEvent.keyDown(document.body, { key: 'Enter' }));
+    // Nothing typed, nothing highlighted: Enter in the search box opens it too.
+    await act(async () => void fireEvent.keyDown(screen.getByRole('combobox'), { key: 'Enter' }));
     expect(send).toHaveBeenCalledWith('open', { instanceId: 'main' });
   });
 

@@ -1,5 +1,6 @@
 // GET /go/<instance>/<path>: the real server on a real port with its SQLite file, the Grafana stand-in
 // verifying the minted token over the server's real JWKS, and a real OpenID Provider for the sign-in.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,19 @@ describe('the /go/ link form (server/contract/go-link.ts)', () => {
     for (const bad of ['/go/', '/go/Prod', '/go/a%2Fb/x', '/go/a.b/', '/other/prod']) expect(parseGoLink(bad), bad).toBeNull();
     expect(() => goLink('https://sso.example.test', 'a/b', '/')).toThrow(/instance id/);
     expect(() => goLink('https://sso.example.test', 'prod', 'd/x')).toThrow(/starts with/);
+  });
+});
+
+describe("the docs' example links are the contract's form", () => {
+  it('every /go/ example in README.md and docs/api.md parses, and the builder gives it back', () => {
+    const examples = ['README.md', 'docs/api.md'].flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/https:\/\/sso\.example\.com(\/go\/[^\s)`]+)/g)].map((m) => m[1]!));
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const target of examples) {
+      const link = parseGoLink(target);
+      expect(link, target).not.toBeNull();
+      const rebuilt = goLink('https://sso.example.com', link!.instanceId, link!.path);
+      expect(rebuilt.replace(/\/$/, ''), target).toBe(`https://sso.example.com${target}`.replace(/\/$/, ''));
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { buildTestExtension, launchWithExtension, waitFor, type LoadedExtension 
 import type { GrafanaStandin, RequestRecord } from '../../grafana/standin.ts';
 import { startStack } from '../../helpers/stack.ts';
 import { requestToken } from '../../helpers/token-server.ts';
+import { signInBrowser } from '../signed-in-browser.ts';
 import { median } from '../stats.ts';
 
 export interface Timing {
@@ -42,19 +43,9 @@ export async function benchClick(o: { outDir: string; iterations: number }): Pro
     ext = await launchWithExtension(o.outDir);
     const { context: ctx, worker, popupUrl } = ext;
 
-    // Configure the server, sign in on its login page.
-    await worker.evaluate((serverUrl) => chrome.storage.local.set({ options: { serverUrl } }), stack.server.url);
-    const login = await ctx.newPage();
-    await login.goto(`${stack.server.url}/login`);
-    await login.locator('#login').fill(alice.login);
-    await login.locator('#password').fill(alice.password);
-    await Promise.all([login.waitForURL(`${stack.server.url}/`), login.getByRole('button', { name: 'Sign in' }).click()]);
-    // No Grafana tab is open, so the sign-in fetches no token: the popup opening does (clickOnce).
-    const signedIn = () => worker.evaluate(async () => ((await chrome.storage.session.get('account')).account as { status?: string } | undefined)?.status === 'signed-in');
-    await waitFor(signedIn, 15_000, 'the worker to see the sign-in');
-    const cookie = (await ctx.cookies(stack.server.url)).find((c) => c.name === 'grafana_sso_session');
-    if (!cookie) throw new Error('no session cookie in the browser');
-    await login.close();
+    // Configure the server, sign in on its login page. No Grafana tab is open, so the sign-in
+    // fetches no token: the popup opening does (clickOnce).
+    const cookie = await signInBrowser(ext, stack.server.url, alice);
     const blank = await ctx.newPage();
 
     const clickOnce = async (cached: boolean): Promise<Timing> => {
